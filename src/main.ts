@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { loadEnvConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { COMMANDS } from "./cli/registry.js";
+import { UsageError, type CommandContext } from "./cli/command.js";
+import { isPromoterError } from "./errors.js";
+import { oneLine } from "./redact.js";
+
+const USAGE = `usage: ivr-promoter <command> [options]
+
+commands: ${Object.keys(COMMANDS).join(", ")}
+run 'ivr-promoter <command> --help' for a command's options`;
+
+/** Secret values known to this process, scrubbed from any error text printed at the end. */
+let knownSecrets: string[] = [];
+
+/** Entry point: builds config, logger and the abort signal once, then runs one command. */
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`ivr-promoter: unknown command '${name}'\n${USAGE}\n`);
+    return 2;
+  }
+  const env = loadEnvConfig();
+  knownSecrets = [env.genesysClientSecret ?? ""].filter(Boolean);
+  const logger = createLogger({ level: env.logLevel, destination: process.stderr });
+  const controller = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => controller.abort(new Error(`received ${sig}`)));
+  }
+  const ctx: CommandContext = {
+    env,
+    logger,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  };
+  const command = await load();
+  return command.run(rest, ctx);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const secrets = knownSecrets;
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof UsageError) {
+      process.stderr.write(`ivr-promoter: ${oneLine(message, 2000, secrets)}\n`);
+      process.exitCode = 2;
+    } else if (isPromoterError(err)) {
+      process.stderr.write(`ivr-promoter: ${err.code}: ${oneLine(message, 2000, secrets)}\n`);
+      process.exitCode = 3;
+    } else {
+      process.stderr.write(
+        `ivr-promoter: internal error (this is a bug): ${oneLine(message, 2000, secrets)}\n`,
+      );
+      if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = 4;
+    }
+  },
+);
