@@ -1,0 +1,56 @@
+import { PromoterError, type ErrorReason } from "../errors.js";
+
+/** One problem found before anything was written. */
+export interface PreflightFinding {
+  flow: string;
+  file?: string;
+  code: string;
+  message: string;
+}
+
+/** Preflight found problems; nothing was written. Carries every finding of every flow. */
+export class PreflightFailedError extends PromoterError {
+  constructor(
+    readonly findings: PreflightFinding[],
+    reason: ErrorReason = "Stalled",
+  ) {
+    const first = findings
+      .slice(0, 5)
+      .map((f) => `${f.flow}${f.file ? ` (${f.file})` : ""}: ${f.message}`)
+      .join("; ");
+    const more = findings.length > 5 ? `; and ${findings.length - 5} more` : "";
+    super("PreflightFailed", reason, `preflight failed with ${findings.length} finding(s): ${first}${more}`);
+  }
+}
+
+/** A flow failed to import; the run was rolled back. `cause` is the flow's own error. */
+export class ApplyFailedError extends PromoterError {
+  constructor(
+    readonly flow: string,
+    readonly rolledBack: string[],
+    readonly rollbackErrors: string[],
+    cause: unknown,
+    reason: ErrorReason,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const restored =
+      rollbackErrors.length === 0
+        ? `rolled back ${rolledBack.length} flow(s)`
+        : `rollback incomplete: ${rollbackErrors.join("; ")}`;
+    super(
+      "ApplyFailed",
+      rollbackErrors.length ? "Stalled" : reason,
+      `flow ${flow} failed: ${why}; ${restored}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** A flow set contains a dependency cycle and the cycle policy rejects it. */
+export class CycleRejectedError extends PromoterError {
+  constructor(cycle: string[]) {
+    super("DependencyCycle", "Stalled", `dependency cycle: ${cycle.join(" -> ")}`);
+  }
+}

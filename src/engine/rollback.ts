@@ -1,0 +1,60 @@
+import type { ApplyEvent } from "./apply.js";
+import type { JournalEntry } from "./journal.js";
+import type { GenesysPort } from "./port.js";
+
+/** What a rollback restored, and what it could not. */
+export interface RollbackOutcome {
+  restored: string[];
+  errors: string[];
+}
+
+/**
+ * Restores every flow a run touched to its state before the run, newest change first, so a flow that
+ * uses a newly created one is restored before the new one is deleted (a delete of a flow in use is refused).
+ *
+ * Entries still `started` may or may not have been imported (the process died, or the job outcome is
+ * unknown): the flow is looked up by name and type, and restored only if it differs from `before`.
+ */
+export async function rollBack(
+  entries: readonly JournalEntry[],
+  client: GenesysPort,
+  emit: (e: ApplyEvent) => void = () => undefined,
+): Promise<RollbackOutcome> {
+  const outcome: RollbackOutcome = { restored: [], errors: [] };
+  for (const entry of [...entries].reverse()) {
+    try {
+      const how = await restore(entry, client);
+      emit({ type: "rolled-back", key: entry.key, how });
+      if (how !== "left") outcome.restored.push(entry.key);
+    } catch (err) {
+      outcome.errors.push(`${entry.key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return outcome;
+}
+
+async function restore(
+  entry: JournalEntry,
+  client: GenesysPort,
+): Promise<"republished" | "deleted" | "left"> {
+  const current = await findCurrent(entry, client);
+  if (!current) return "left";
+  const { before } = entry;
+  if (!before.id) {
+    await client.deleteFlow(current.id);
+    return "deleted";
+  }
+  if (before.publishedVersion && current.publishedVersion?.id !== before.publishedVersion) {
+    await client.publishFlow(before.id, before.publishedVersion);
+    return "republished";
+  }
+  // Already as it was (the import never took effect), or it had no published version to go back to.
+  return "left";
+}
+
+async function findCurrent(entry: JournalEntry, client: GenesysPort) {
+  const id = entry.flowId ?? entry.before.id;
+  if (id) return client.getFlow(id);
+  const found = await client.listFlows({ types: [entry.type.toLowerCase()], name: entry.name });
+  return found.find((f) => f.name === entry.name && f.type.toUpperCase() === entry.type.toUpperCase());
+}
