@@ -54,3 +54,17 @@ export class CycleRejectedError extends PromoterError {
     super("DependencyCycle", "Stalled", `dependency cycle: ${cycle.join(" -> ")}`);
   }
 }
+
+/** The plan computed now is not the one that was approved: approval must be given again. */
+export class PlanChangedError extends PromoterError {
+  constructor(approved: string, current: string) {
+    super("PlanChanged", "Waiting", `plan changed since approval: approved ${approved}, now ${current}`);
+  }
+}
+
+/** An interrupted apply could not be rolled back; a human must look at the listed flows. */
+export class RecoveryFailedError extends PromoterError {
+  constructor(errors: string[]) {
+    super("RecoveryFailed", "Stalled", `could not roll back an interrupted apply: ${errors.join("; ")}`);
+  }
+}

@@ -1,0 +1,146 @@
+import type { Logger } from "../logger.js";
+import { applyPlan, type ApplyEvent, type ApplyResult } from "./apply.js";
+import { PlanChangedError, RecoveryFailedError } from "./errors.js";
+import type { JournalStore } from "./journal.js";
+import { flowKey, type DesiredFlow, type InventoryEntry, type ObservedFlow, type Plan } from "./model.js";
+import { observeFlows } from "./observe.js";
+import { buildPlan } from "./plan.js";
+import type { GenesysPort } from "./port.js";
+import { preflight, type LockPolicy, type PreflightResult } from "./preflight.js";
+import { rollBack, type RollbackOutcome } from "./rollback.js";
+
+/** Everything a promotion needs besides the client: the same for the CLI and the controller. */
+export interface PromotionRequest {
+  revision: string;
+  /** Stable label of the target org (org id, or the emulator endpoint). */
+  target: string;
+  desired: readonly DesiredFlow[];
+  inventory: readonly InventoryEntry[];
+  prune: boolean;
+  lockPolicy: LockPolicy;
+  selfClientId: string;
+  concurrency: number;
+  journal: JournalStore;
+  logger: Logger;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+}
+
+/** The result of planning (and preflighting) without writing. */
+export interface PlannedPromotion {
+  plan: Plan;
+  observed: ObservedFlow[];
+  preflight?: PreflightResult;
+  /** Set when an interrupted run's journal was found and its changes were rolled back first. */
+  recovered?: RollbackOutcome;
+}
+
+/**
+ * Observes the org and builds the plan (pure once observed). With `check`, runs preflight too, so
+ * `--dry-run` and the approval gate see exactly what apply would refuse.
+ */
+export async function planPromotion(
+  client: GenesysPort,
+  req: PromotionRequest,
+  options: { check: boolean },
+): Promise<PlannedPromotion> {
+  const recovered = await recoverInterrupted(client, req);
+  const types = new Set([...req.desired.map((f) => f.type), ...req.inventory.map((e) => e.type)]);
+  const observed = await observeFlows(client, types);
+  const plan = buildPlan({
+    revision: req.revision,
+    target: req.target,
+    desired: req.desired,
+    observed,
+    inventory: req.inventory,
+    prune: req.prune,
+  });
+  const result: PlannedPromotion = { plan, observed, recovered };
+  if (options.check) {
+    result.preflight = await preflight(client, {
+      plan,
+      desired: req.desired,
+      observed,
+      lockPolicy: req.lockPolicy,
+      selfClientId: req.selfClientId,
+    });
+  }
+  return result;
+}
+
+/** What a finished promotion leaves: the plan it ran, what it wrote, and the new inventory. */
+export interface PromotionOutcome extends PlannedPromotion {
+  applied: ApplyResult;
+  inventory: InventoryEntry[];
+}
+
+/**
+ * Runs a whole promotion: recover → observe → plan → preflight → apply → read back the inventory.
+ * `approvedPlanHash`, when given, must equal the fresh plan's hash, so what runs is what was approved.
+ */
+export async function promote(
+  client: GenesysPort,
+  req: PromotionRequest,
+  approvedPlanHash?: string,
+): Promise<PromotionOutcome> {
+  const planned = await planPromotion(client, req, { check: true });
+  const { plan } = planned;
+  if (approvedPlanHash !== undefined && approvedPlanHash !== plan.hash) {
+    throw new PlanChangedError(approvedPlanHash, plan.hash);
+  }
+  const desired = new Map(req.desired.map((f) => [f.key, f]));
+  const applied = await applyPlan(plan, desired, client, {
+    concurrency: req.concurrency,
+    forceUnlock: planned.preflight?.forceUnlock,
+    journal: req.journal,
+    signal: req.signal,
+    onEvent: req.onEvent,
+  });
+  const wrote = applied.written.length + applied.pruned.length > 0;
+  // Nothing written: the observation we already have is the inventory (a no-op costs no extra call).
+  const after = wrote
+    ? await observeFlows(client, new Set(req.desired.map((f) => f.type)))
+    : planned.observed;
+  return { ...planned, applied, inventory: inventoryOf(req.desired, after) };
+}
+
+/** The inventory to record: every desired flow as the org now has it. */
+export function inventoryOf(
+  desired: readonly DesiredFlow[],
+  observed: readonly ObservedFlow[],
+): InventoryEntry[] {
+  const byKey = new Map(observed.map((f) => [f.key, f]));
+  const out: InventoryEntry[] = [];
+  for (const flow of desired) {
+    const now = byKey.get(flowKey(flow.type, flow.name));
+    if (!now?.publishedVersion) continue;
+    out.push({
+      type: flow.type,
+      name: flow.name,
+      id: now.id,
+      publishedVersion: now.publishedVersion,
+      contentHash: flow.contentHash,
+      file: flow.file,
+    });
+  }
+  return out.sort((a, b) => flowKey(a.type, a.name).localeCompare(flowKey(b.type, b.name)));
+}
+
+/** Rolls back a run that died mid-apply (its journal is still there), before anything else happens. */
+async function recoverInterrupted(
+  client: GenesysPort,
+  req: PromotionRequest,
+): Promise<RollbackOutcome | undefined> {
+  const journal = await req.journal.read();
+  if (!journal) return undefined;
+  req.logger.warn(
+    { planHash: journal.planHash, revision: journal.revision, flows: journal.entries.length },
+    "found the journal of an interrupted apply; rolling it back",
+  );
+  const outcome = await rollBack(journal.entries, client, req.onEvent);
+  if (outcome.errors.length > 0) {
+    throw new RecoveryFailedError(outcome.errors);
+  }
+  await req.journal.clear();
+  return outcome;
+}
