@@ -48,10 +48,10 @@ export class ApplyFailedError extends PromoterError {
   }
 }
 
-/** A flow set contains a dependency cycle and the cycle policy rejects it. */
+/** A flow set contains a dependency cycle (and nothing else wrong); the message names the cycle. */
 export class CycleRejectedError extends PromoterError {
-  constructor(cycle: string[]) {
-    super("DependencyCycle", "Stalled", `dependency cycle: ${cycle.join(" -> ")}`);
+  constructor(message: string) {
+    super("DependencyCycle", "Stalled", message);
   }
 }
 

@@ -24,6 +24,8 @@ export interface PromotionRequest {
   logger: Logger;
   signal?: AbortSignal;
   onEvent?: (event: ApplyEvent) => void;
+  /** Called with the checked plan just before anything is written (the CLI prints it). */
+  onPlan?: (plan: Plan) => void;
 }
 
 /** The result of planning (and preflighting) without writing. */
@@ -88,6 +90,7 @@ export async function promote(
   if (approvedPlanHash !== undefined && approvedPlanHash !== plan.hash) {
     throw new PlanChangedError(approvedPlanHash, plan.hash);
   }
+  req.onPlan?.(plan);
   const desired = new Map(req.desired.map((f) => [f.key, f]));
   const applied = await applyPlan(plan, desired, client, {
     concurrency: req.concurrency,

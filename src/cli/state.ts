@@ -1,0 +1,50 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { FileJournalStore } from "../engine/journal.js";
+import { InventoryEntrySchema, type InventoryEntry } from "../engine/model.js";
+
+/**
+ * The CLI's memory between runs, per target org (the operator keeps the same in the object's status):
+ * the inventory of what was last applied (for drift and no-op detection) and the apply journal.
+ * Kept in `--state-dir` (default `.ivr-promoter`), one file per org id, so it can be committed or cached in CI.
+ */
+const StateFileSchema = z.object({
+  org: z.object({ id: z.string(), name: z.string() }),
+  revision: z.string().optional(),
+  inventory: z.array(InventoryEntrySchema),
+});
+export type StateFile = z.infer<typeof StateFileSchema>;
+
+/** File names are derived from the org id only (ids are UUIDs; anything else is made safe). */
+function safe(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/** Reads the inventory recorded for `orgId`; empty when nothing was applied from here yet. */
+export async function readInventory(stateDir: string, orgId: string): Promise<InventoryEntry[]> {
+  const path = join(stateDir, `${safe(orgId)}.json`);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  const parsed = StateFileSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path}: not an ivr-promoter state file: ${parsed.error.issues[0]?.message}`);
+  return parsed.data.inventory;
+}
+
+/** Records the inventory after a successful apply (written atomically). */
+export async function writeInventory(stateDir: string, state: StateFile): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const path = join(stateDir, `${safe(state.org.id)}.json`);
+  await writeFile(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}
+
+/** The journal store for `orgId`: a crashed `apply` is rolled back by the next `plan` or `apply`. */
+export function journalFor(stateDir: string, orgId: string): FileJournalStore {
+  return new FileJournalStore(join(stateDir, `${safe(orgId)}.journal.json`));
+}
