@@ -28,7 +28,11 @@ export const demoCommand: Command = {
     try {
       ({ values } = parseArgs({
         args: argv,
-        options: { examples: { type: "string" }, keep: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+        options: {
+          examples: { type: "string" },
+          keep: { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
       }));
     } catch (err) {
       throw new UsageError(`demo: ${(err as Error).message}`);
@@ -43,7 +47,9 @@ export const demoCommand: Command = {
     const work = await mkdtemp(join(tmpdir(), "ivr-promoter-demo-"));
     const say = (text: string): void => void ctx.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
     try {
-      say(`Genesys Cloud emulator at ${emulator.url} with orgs ${(seed.orgs ?? []).map((o) => o.name).join(", ")}`);
+      say(
+        `Genesys Cloud emulator at ${emulator.url} with orgs ${(seed.orgs ?? []).map((o) => o.name).join(", ")}`,
+      );
       const repo = join(work, "repo");
       const sha = await commitExamples(examples, repo);
       ctx.stdout.write(`committed ${examples} to ${repo} at ${sha.slice(0, 12)}\n`);
@@ -63,7 +69,9 @@ export const demoCommand: Command = {
         }
       }
       if (values.keep) {
-        say(`Emulator still running at ${emulator.url} (admin state: ${emulator.url}/__admin/state); Ctrl-C to stop`);
+        say(
+          `Emulator still running at ${emulator.url} (admin state: ${emulator.url}/__admin/state); Ctrl-C to stop`,
+        );
         await new Promise<void>((done) => ctx.signal.addEventListener("abort", () => done(), { once: true }));
       }
       return 0;

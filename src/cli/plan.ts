@@ -29,7 +29,8 @@ export const planCommand: Command = {
       const warnings = [...prepared.loaded.warnings, ...(planned.preflight?.warnings ?? [])];
       ctx.stdout.write(`${JSON.stringify({ plan: planned.plan, warnings }, null, 2)}\n`);
     } else {
-      for (const w of planned.preflight?.warnings ?? []) ctx.stderr.write(`warning: ${w.flow}: ${w.message}\n`);
+      for (const w of planned.preflight?.warnings ?? [])
+        ctx.stderr.write(`warning: ${w.flow}: ${w.message}\n`);
       ctx.stdout.write(renderPlan(planned.plan, { verbose: values.verbose === true }));
     }
     return hasChanges(planned.plan) ? 1 : 0;

@@ -53,7 +53,8 @@ export interface PreparedPromotion {
 
 /** Reads the flow set, connects to the target, and loads what was applied before. */
 export async function preparePromotion(values: Values, ctx: CommandContext): Promise<PreparedPromotion> {
-  const str = (k: keyof Values): string | undefined => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const str = (k: keyof Values): string | undefined =>
+    typeof values[k] === "string" ? (values[k] as string) : undefined;
   const env = str("env");
   if (!env) throw new UsageError("missing --env NAME");
   const lockPolicy = str("lock-policy") ?? "Fail";
@@ -85,8 +86,12 @@ export async function preparePromotion(values: Values, ctx: CommandContext): Pro
   return { target, org, loaded, request, stateDir };
 }
 
-async function checkoutFlowSet(values: Values, ctx: CommandContext): Promise<{ root: string; revision: string }> {
-  const str = (k: keyof Values): string | undefined => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+async function checkoutFlowSet(
+  values: Values,
+  ctx: CommandContext,
+): Promise<{ root: string; revision: string }> {
+  const str = (k: keyof Values): string | undefined =>
+    typeof values[k] === "string" ? (values[k] as string) : undefined;
   const dir = str("dir");
   const repo = str("repo");
   if (dir && repo) throw new UsageError("give --dir or --repo, not both");

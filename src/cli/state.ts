@@ -32,7 +32,8 @@ export async function readInventory(stateDir: string, orgId: string): Promise<In
     throw err;
   }
   const parsed = StateFileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${path}: not an ivr-promoter state file: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new Error(`${path}: not an ivr-promoter state file: ${parsed.error.issues[0]?.message}`);
   return parsed.data.inventory;
 }
 

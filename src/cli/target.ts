@@ -48,7 +48,9 @@ export function targetFromFlags(
   const registry =
     limiters ?? new RateLimiterRegistry(perMinute ? { requests: perMinute, windowSeconds: 60 } : {});
   const client = new GenesysClient(
-    values.emulator ? { baseUrl: values.emulator, clientId, clientSecret } : { region, clientId, clientSecret },
+    values.emulator
+      ? { baseUrl: values.emulator, clientId, clientSecret }
+      : { region, clientId, clientSecret },
     { logger, limiters: registry },
   );
   return { client, clientId, endpoint: values.emulator ?? `region ${region}` };

@@ -38,5 +38,9 @@ export async function loadDesired(
       `flow set ${path} (environment ${environment}) has ${errors.length} error(s):\n${[...shown, ...more].join("\n")}`,
     );
   }
-  return { flowSet, desired: desiredFromFlowSet(flowSet), warnings: flowSet.findings.filter((f) => f.severity !== "error") };
+  return {
+    flowSet,
+    desired: desiredFromFlowSet(flowSet),
+    warnings: flowSet.findings.filter((f) => f.severity !== "error"),
+  };
 }

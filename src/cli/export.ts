@@ -1,0 +1,133 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { simpleGit } from "simple-git";
+import { parse as parseYaml } from "yaml";
+import { exportFromOrg, type ExportedFile } from "../engine/export.js";
+import { loadDesired } from "../engine/load.js";
+import { UsageError, type Command } from "./command.js";
+import { writeInventory } from "./state.js";
+import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags } from "./target.js";
+
+const HELP = `usage: ivr-promoter export --dir REPO --env NAME (--flow NAME... | --type T... | --all) TARGET [options]
+
+Captures published flows from an org into Git: runs export jobs, turns the environment's values back
+into {{key}} placeholders (so the YAML is portable to other environments), records each flow's
+dependencies in a header comment, writes the files in the repository layout, and commits them to a branch.
+  --dir REPO                a Git work tree (the files go under <path>/flows/)
+  --path P                  the flow set inside the repository (default .)
+  --env NAME                whose values to reverse-substitute (environments/NAME.yaml)
+  --flow NAME               a flow to export (repeatable)
+  --type T                  every published flow of this type (repeatable; e.g. inboundcall)
+  --all                     every published flow
+  --branch B                commit to this branch (default ivr-export/<env>); created from HEAD if absent
+  --message M               commit message
+  --no-commit               write the files only
+  --allow-unknown-dependencies   export flows whose dependencies dependency-tracking could not tell
+  --state-dir DIR           record the exported flows as applied, so 'plan' right after shows no change
+${TARGET_HELP}`;
+
+/** `ivr-promoter export`: org → Git. */
+export const exportCommand: Command = {
+  name: "export",
+  summary: "capture flows from an org into Git, with placeholders put back",
+  async run(argv, ctx) {
+    const values = parse(argv);
+    if (values.help) {
+      ctx.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (!values.dir) throw new UsageError("missing --dir REPO");
+    if (!values.env) throw new UsageError("missing --env NAME");
+    const root = resolve(values.dir);
+    const path = values.path ?? ".";
+    const envValues = await readEnvironmentValues(join(root, path, "environments", `${values.env}.yaml`));
+    const target = targetFromFlags(values, ctx.env, ctx.logger);
+    const files = await exportFromOrg(
+      target.client,
+      { names: values.flow, types: values.type, all: values.all === true },
+      envValues,
+      { allowUnknownDependencies: values["allow-unknown-dependencies"] === true, signal: ctx.signal },
+    );
+    const existing = await existingFiles(root, path, values.env);
+    const written: string[] = [];
+    for (const file of files) {
+      const rel = existing.get(file.key) ?? defaultFile(file);
+      await mkdir(dirname(join(root, path, rel)), { recursive: true });
+      await writeFile(join(root, path, rel), file.text);
+      written.push(join(path, rel));
+      const literal = file.literalKeys.length ? ` (left literal: ${file.literalKeys.join(", ")})` : "";
+      ctx.stdout.write(`exported ${file.key} → ${join(path, rel)}${literal}\n`);
+    }
+    const org = await target.client.organization();
+    if (values["state-dir"]) {
+      await writeInventory(resolve(values["state-dir"]), { org, inventory: files.map((f) => f.inventory) });
+    }
+    if (values["no-commit"]) return 0;
+    const git = simpleGit(root);
+    const branch = values.branch ?? `ivr-export/${values.env}`;
+    const branches = await git.branchLocal();
+    if (branches.current !== branch) {
+      await (branches.all.includes(branch) ? git.checkout(branch) : git.checkoutLocalBranch(branch));
+    }
+    await git.add(written);
+    const message = values.message ?? `Export ${files.length} flow(s) from ${org.name} (${values.env})`;
+    const result = await git.commit(message, written);
+    ctx.stdout.write(
+      result.commit ? `committed ${result.commit} on ${branch}\n` : `no changes to commit on ${branch}\n`,
+    );
+    return 0;
+  },
+};
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        ...TARGET_OPTIONS,
+        dir: { type: "string" },
+        path: { type: "string" },
+        env: { type: "string" },
+        flow: { type: "string", multiple: true },
+        type: { type: "string", multiple: true },
+        all: { type: "boolean" },
+        branch: { type: "string" },
+        message: { type: "string" },
+        "no-commit": { type: "boolean" },
+        "allow-unknown-dependencies": { type: "boolean" },
+        "state-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError(`export: ${(err as Error).message}`);
+  }
+}
+
+/** The environment's plain values (secret values are never reverse-substituted: they must not be exported). */
+async function readEnvironmentValues(file: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new UsageError(`cannot read ${file}: the environment file is needed to put placeholders back`);
+  }
+  const doc = parseYaml(text) as { values?: Record<string, unknown> } | null;
+  return Object.fromEntries(Object.entries(doc?.values ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/** Where each flow already lives in the repository, so an export updates that file instead of adding one. */
+async function existingFiles(root: string, path: string, env: string): Promise<Map<string, string>> {
+  try {
+    const loaded = await loadDesired(root, path, env);
+    return new Map(loaded.desired.map((f) => [f.key, f.file]));
+  } catch {
+    return new Map(); // an empty or broken set: write new files
+  }
+}
+
+function defaultFile(file: ExportedFile): string {
+  const safeName = file.name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "flow";
+  return `flows/${file.type.toLowerCase()}/${safeName}.yaml`;
+}
