@@ -1,4 +1,5 @@
-import { reasonOf } from "../errors.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { PromoterError, reasonOf } from "../errors.js";
 import { ApplyFailedError } from "./errors.js";
 import type { Journal, JournalEntry, JournalStore } from "./journal.js";
 import { isWrite, type DesiredFlow, type Plan, type PlanAction } from "./model.js";
@@ -23,6 +24,11 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   onEvent?: (event: ApplyEvent) => void;
   now?: () => Date;
+  /**
+   * How long one import may keep waiting out 429s beyond the client's own retries (default 10 min).
+   * A 429 means nothing was done, so waiting is always safe, and failing would roll back the group.
+   */
+  rateLimitPatienceMs?: number;
 }
 
 /** What an apply did: the flows written, with their ids. */
@@ -79,7 +85,7 @@ export async function applyPlan(
     emit({ type: "started", key: action.key, kind: action.kind });
     const t0 = Date.now();
     if (action.current && options.forceUnlock?.has(action.key)) await client.unlockFlow(action.current.id);
-    const { flowId } = await client.importFlow(flow.yaml, { signal: options.signal });
+    const { flowId } = await importRidingOut429s(client, flow.yaml, options);
     await record(() => {
       entry.state = "done";
       entry.flowId = flowId;
@@ -189,4 +195,27 @@ async function prune(
     left = failed;
   }
   return pruned;
+}
+
+/**
+ * Imports one flow; when the client gives up on a storm of 429s (RateLimitedError, reason Waiting),
+ * waits the advertised delay and imports again, within `rateLimitPatienceMs`. Safe because the jobs
+ * API creates or updates by (type, name): a repeated import never makes a second flow.
+ */
+async function importRidingOut429s(
+  client: GenesysPort,
+  yaml: string,
+  options: ApplyOptions,
+): Promise<{ flowId: string }> {
+  const deadline = Date.now() + (options.rateLimitPatienceMs ?? 600_000);
+  for (;;) {
+    try {
+      return await client.importFlow(yaml, { signal: options.signal });
+    } catch (err) {
+      const wait =
+        err instanceof PromoterError && err.code === "GenesysRateLimited" ? (err.retryAfterMs ?? 1000) : -1;
+      if (wait < 0 || Date.now() + wait > deadline || options.signal?.aborted) throw err;
+      await delay(wait, undefined, { signal: options.signal });
+    }
+  }
 }

@@ -2,7 +2,14 @@ import type { Logger } from "../logger.js";
 import { applyPlan, type ApplyEvent, type ApplyResult } from "./apply.js";
 import { PlanChangedError, RecoveryFailedError } from "./errors.js";
 import type { JournalStore } from "./journal.js";
-import { flowKey, type DesiredFlow, type InventoryEntry, type ObservedFlow, type Plan } from "./model.js";
+import {
+  flowKey,
+  isWrite,
+  type DesiredFlow,
+  type InventoryEntry,
+  type ObservedFlow,
+  type Plan,
+} from "./model.js";
 import { observeFlows } from "./observe.js";
 import { buildPlan } from "./plan.js";
 import type { GenesysPort } from "./port.js";
@@ -24,8 +31,8 @@ export interface PromotionRequest {
   logger: Logger;
   signal?: AbortSignal;
   onEvent?: (event: ApplyEvent) => void;
-  /** Called with the checked plan just before anything is written (the CLI prints it). */
-  onPlan?: (plan: Plan) => void;
+  /** Called with the checked plan just before anything is written (the CLI prints it); awaited. */
+  onPlan?: (plan: Plan) => void | Promise<void>;
 }
 
 /** The result of planning (and preflighting) without writing. */
@@ -58,7 +65,8 @@ export async function planPromotion(
     prune: req.prune,
   });
   const result: PlannedPromotion = { plan, observed, recovered };
-  if (options.check) {
+  // Preflight guards writes; a plan without any costs no lookups (a no-op reconcile is one listing).
+  if (options.check && plan.actions.some(isWrite)) {
     result.preflight = await preflight(client, {
       plan,
       desired: req.desired,
@@ -90,7 +98,7 @@ export async function promote(
   if (approvedPlanHash !== undefined && approvedPlanHash !== plan.hash) {
     throw new PlanChangedError(approvedPlanHash, plan.hash);
   }
-  req.onPlan?.(plan);
+  await req.onPlan?.(plan);
   const desired = new Map(req.desired.map((f) => [f.key, f]));
   const applied = await applyPlan(plan, desired, client, {
     concurrency: req.concurrency,
