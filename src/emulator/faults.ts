@@ -1,0 +1,77 @@
+import type { ApiError } from "./errors.js";
+import { genericError, tooManyRequests } from "./errors.js";
+import type { Faults } from "./seed.js";
+
+/** mulberry32: a tiny seeded PRNG, so `randomSeed` makes an error-rate run repeatable. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The live fault switches of one org. Counted faults (bursts, storms) count down in place, so
+ * `/__admin/state` shows what is left, and disappear when used up.
+ */
+export class FaultInjector {
+  private faults: Faults = {};
+  private random: () => number = Math.random;
+
+  /** The current switches (without the one-shot `expireTokens`). */
+  get current(): Faults {
+    return this.faults;
+  }
+
+  /** Replaces every switch. */
+  replace(faults: Faults): void {
+    const { expireTokens: _oneShot, ...rest } = faults;
+    this.faults = structuredClone(rest);
+    this.random = rest.randomSeed === undefined ? Math.random : seededRandom(rest.randomSeed);
+  }
+
+  /** Merges `patch` over the current switches (`null`-free: a key present replaces, absent keeps). */
+  merge(patch: Faults): void {
+    this.replace({ ...this.faults, ...patch });
+  }
+
+  /** A 429 from an injected storm, consuming one storm call. */
+  takeStorm(): ApiError | undefined {
+    const storm = this.faults.rateLimitStorm;
+    if (!storm || storm.count <= 0) return undefined;
+    storm.count -= 1;
+    if (storm.count === 0) delete this.faults.rateLimitStorm;
+    return tooManyRequests(storm.retryAfterSeconds);
+  }
+
+  /** An injected error for a call of `method` on templated `route`: a burst first, then the error rate. */
+  takeError(method: string, route: string): ApiError | undefined {
+    const burst = this.faults.errorBurst;
+    if (
+      burst &&
+      burst.count > 0 &&
+      (burst.method ?? method).toUpperCase() === method &&
+      (burst.route ?? route) === route
+    ) {
+      burst.count -= 1;
+      if (burst.count === 0) delete this.faults.errorBurst;
+      return genericError(burst.status);
+    }
+    const rate = this.faults.errorRate ?? 0;
+    if (rate > 0 && this.random() < rate) {
+      const statuses = this.faults.errorStatuses ?? [503];
+      const status = statuses[Math.floor(this.random() * statuses.length)] ?? 503;
+      return genericError(status);
+    }
+    return undefined;
+  }
+
+  /** Flow names whose import job must fail. */
+  failsJobFor(flowName: string): boolean {
+    return (this.faults.failJobsForFlows ?? []).some((n) => n.toLowerCase() === flowName.toLowerCase());
+  }
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import { parse as parseYaml } from "yaml";
+import { parseArchyFlow } from "../flowset/archy.js";
+import type { ArchyFlow, FlowReference } from "../flowset/types.js";
+import { ApiError } from "./errors.js";
+import { finishedOperation, markPublished, validateFlowName } from "./flow-ops.js";
+import { nextVersionId, type FlowRecord, type Principal } from "./flow-store.js";
+import { kindInfo } from "./kinds.js";
+import { findReferencedFlow, resolveAll } from "./resolve.js";
+import type { JobMessage, OrgState } from "./state.js";
+
+/** Result of running Archy's publish over one YAML document. */
+export type ImportOutcome =
+  { ok: true; flow: FlowRecord; command: "Create" | "Update" } | { ok: false; messages: JobMessage[] };
+
+const message = (text: string, now: number, details?: JobMessage["details"]): JobMessage => {
+  const m: JobMessage = { dateTime: new Date(now).toISOString(), type: "Error", text };
+  if (details) m.details = details;
+  return m;
+};
+
+/**
+ * What an import job does server-side (genesys-api.md §3.1-3.2): parse the YAML, find the flow by
+ * (type, name), refuse when another client holds its lock or a by-name reference does not resolve,
+ * then create or update it with a new version and publish that version. A failure changes nothing.
+ */
+export function importFlow(
+  org: OrgState,
+  yaml: string,
+  p: Principal,
+  opts: { baseUrl: string; now: number },
+): ImportOutcome {
+  const { now } = opts;
+  let parsed: ArchyFlow;
+  try {
+    parsed = parseArchyFlow(yaml);
+    validateFlowName(parsed.name);
+  } catch (err) {
+    return { ok: false, messages: [message(err instanceof Error ? err.message : String(err), now)] };
+  }
+  const { name, apiType } = parsed;
+  if (org.faults.failsJobFor(name)) {
+    return {
+      ok: false,
+      messages: [
+        message(
+          `Error publishing flow '${name}' (type: '${apiType.toLowerCase()}' ): the publish failed (injected by the emulator fault failJobsForFlows).`,
+          now,
+        ),
+      ],
+    };
+  }
+  const existing = org.flows.find(apiType, name);
+  if (existing?.lock && existing.lock.clientId !== p.clientId) {
+    return {
+      ok: false,
+      messages: [
+        message(
+          `Flow '${existing.name}' (type: '${apiType.toLowerCase()}' ) is locked by another entity. You can use the --forceUnlock command line parameter if you wish to publish flows locked by another entity.`,
+          now,
+        ),
+      ],
+    };
+  }
+  const { resolved, missing } = resolveAll(
+    org,
+    parsed.references.filter((r) => !(r.kind === "flow" && sameFlow(r, name, apiType))),
+  );
+  if (missing.length > 0)
+    return { ok: false, messages: missing.map((ref) => missingMessage(org, ref, opts)) };
+
+  const flow = existing ?? org.flows.create(name, apiType, undefined, now);
+  const description = descriptionOf(yaml, parsed.archyType);
+  if (description !== undefined) flow.description = description;
+  flow.draft = undefined;
+  const version = {
+    id: nextVersionId(flow),
+    configuration: parseYaml(yaml) as unknown,
+    yaml,
+    references: resolved,
+    createdBy: p,
+    dateCreated: now,
+    dateSaved: now,
+    dateCheckedIn: now,
+  };
+  flow.versions.push(version);
+  flow.checkedInVersionId = version.id;
+  markPublished(flow, version, p, now);
+  finishedOperation(flow, p, "PUBLISH");
+  return { ok: true, flow, command: existing ? "Update" : "Create" };
+}
+
+/** A flow that calls itself (recursion in a common module) needs no lookup. */
+function sameFlow(ref: FlowReference, name: string, apiType: string): boolean {
+  return ref.name.toLowerCase() === name.toLowerCase() && (ref.flowType ?? apiType) === apiType;
+}
+
+function descriptionOf(yaml: string, archyType: string): string | undefined {
+  try {
+    const doc: unknown = parseYaml(yaml);
+    if (doc && typeof doc === "object" && archyType in doc) {
+      const body: unknown = (doc as Record<string, unknown>)[archyType];
+      if (body && typeof body === "object" && "description" in body && typeof body.description === "string")
+        return body.description;
+    }
+  } catch {
+    // parseArchyFlow accepted it; a second parse failing is not worth failing the job for.
+  }
+  return undefined;
+}
+
+/** The Error message (with one NetworkDiagnostic detail, as Archy records its failed lookup) for an unresolved reference. */
+function missingMessage(
+  org: OrgState,
+  ref: FlowReference,
+  opts: { baseUrl: string; now: number },
+): JobMessage {
+  const info = kindInfo(ref.kind);
+  const label =
+    ref.kind === "flow"
+      ? `${ref.flowType ? `${ref.flowType.toLowerCase()} ` : ""}flow`
+      : (info?.label ?? ref.kind);
+  const shown = ref.category ? `${ref.category}/${ref.name}` : ref.name;
+  const query = new URLSearchParams({ name: ref.name });
+  if (ref.kind === "dataAction" && ref.category) query.set("category", ref.category);
+  if (ref.kind === "flow" && ref.flowType) query.set("type", ref.flowType.toLowerCase());
+  const path = ref.kind === "flow" ? "/api/v2/flows" : (info?.path ?? "/api/v2");
+  const unpublished = ref.kind === "flow" && findReferencedFlow(org, ref.name, ref.flowType) !== undefined;
+  const why = unpublished
+    ? "it exists but has no published version"
+    : `no ${label} with that name exists in the organization`;
+  const where = `${ref.path}${ref.line ? ` (line ${ref.line})` : ""}`;
+  const correlationId = randomUUID();
+  const errorBody = new ApiError(404, "not.found", `Unable to find a ${label} named '${shown}'`);
+  return message(`Unable to resolve the ${label} '${shown}' referenced at ${where}: ${why}.`, opts.now, [
+    {
+      type: "NetworkDiagnostic",
+      url: `${opts.baseUrl}${path}?${query.toString()}`,
+      method: "GET",
+      statusCode: 404,
+      statusMessage: "Not Found",
+      correlationId,
+      responseBody: JSON.stringify({
+        message: errorBody.message,
+        code: errorBody.code,
+        status: 404,
+        contextId: correlationId,
+        details: [],
+        errors: [],
+      }),
+    },
+  ]);
+}

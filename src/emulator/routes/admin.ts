@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { ApiError } from "../errors.js";
+import { flowAdminJson } from "../flow-view.js";
+import { kindInfo } from "../kinds.js";
+import type { RequestLog } from "../request-log.js";
+import type { HttpResult, Router } from "../router.js";
+import { FaultsSchema, ObjectsSchema, formatPath } from "../seed.js";
+import type { EmulatorState, OrgState } from "../state.js";
+import { publishSeedFlow } from "../seed-flows.js";
+
+/** What an admin handler gets. */
+export interface AdminContext {
+  state: EmulatorState;
+  log: RequestLog;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  baseUrl: string;
+  json(): unknown;
+}
+
+/** An `/__admin` route handler. */
+export type AdminHandler = (ctx: AdminContext) => HttpResult;
+
+const fail = (status: number, error: string): ApiError => new ApiError(status, "admin.error", error);
+
+function orgOf(ctx: AdminContext): OrgState {
+  const name = ctx.params.org ?? "";
+  const org = ctx.state.orgs.get(name);
+  if (!org) throw fail(404, `unknown org '${name}'`);
+  return org;
+}
+
+function parse<T>(ctx: AdminContext, schema: z.ZodType<T>, what: string): T {
+  const parsed = schema.safeParse(ctx.json() ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw fail(400, `${what}: ${issue ? formatPath(issue.path) : ""}: ${issue?.message ?? "invalid"}`);
+}
+
+function orgState(org: OrgState): Record<string, unknown> {
+  return {
+    name: org.name,
+    id: org.id,
+    region: org.region,
+    clients: [...org.clients.values()].map((c) => ({
+      id: c.id,
+      name: c.name,
+      tokenTtlSeconds: c.tokenTtlSeconds,
+    })),
+    rateLimit: org.rateLimit,
+    jobDurationMs: org.jobDurationMs,
+    flows: org.flows.all().map(flowAdminJson),
+    objects: org.objects.snapshot(),
+    faults: org.faults.current,
+    jobs: [...org.importJobs.values()].map((j) => ({
+      id: j.id,
+      status: j.status,
+      command: j.command ?? null,
+      flowId: j.flowId ?? null,
+    })),
+  };
+}
+
+function setFaults(mode: "replace" | "merge"): AdminHandler {
+  return (ctx) => {
+    const org = orgOf(ctx);
+    const faults = parse(ctx, FaultsSchema, "faults");
+    if (mode === "replace") org.faults.replace(faults);
+    else org.faults.merge(faults);
+    if (faults.expireTokens) org.tokenGeneration += 1;
+    return { status: 200, body: org.faults.current };
+  };
+}
+
+const addObjects: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const added = org.objects.addAll(parse(ctx, ObjectsSchema, "objects"));
+  return {
+    status: 200,
+    body: added.map((o) => ({
+      kind: o.kind,
+      id: o.id,
+      name: o.name,
+      ...(o.category ? { category: o.category } : {}),
+    })),
+  };
+};
+
+const removeObject: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const info = kindInfo(ctx.params.kind ?? "");
+  if (!info) throw fail(400, `unknown object kind '${ctx.params.kind}'`);
+  const removed = org.objects.remove(
+    info.kind,
+    ctx.params.name ?? "",
+    ctx.query.get("category") ?? undefined,
+  );
+  if (removed === 0) throw fail(404, `no ${info.kind} named '${ctx.params.name}' in org '${org.name}'`);
+  return { status: 200, body: { removed } };
+};
+
+const lockFlow: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const body = parse(
+    ctx,
+    z.strictObject({ clientName: z.string().min(1).default("Another OAuth client") }),
+    "lock",
+  );
+  const flow = org.flows.get(ctx.params.flowId ?? "");
+  if (!flow || flow.deleted) throw fail(404, `unknown flow '${ctx.params.flowId}' in org '${org.name}'`);
+  flow.lock = org.principalNamed(body.clientName);
+  return { status: 200, body: flowAdminJson(flow) };
+};
+
+const addFlow: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const body = parse(ctx, z.strictObject({ yaml: z.string().min(1) }), "flow");
+  const flow = publishSeedFlow(org, body.yaml, ctx.baseUrl, "admin flow");
+  return { status: 200, body: flowAdminJson(flow) };
+};
+
+/** Registers the admin API (CONTRACTS §3): no bearer, not rate limited, not in the request log. */
+export function adminRoutes(router: Router<AdminHandler>): void {
+  router
+    .on("GET", "/__admin/health", () => ({ status: 200, body: { ok: true } }))
+    .on("GET", "/__admin/state", (ctx) => ({
+      status: 200,
+      body: { orgs: [...ctx.state.orgs.values()].map(orgState) },
+    }))
+    .on("PUT", "/__admin/orgs/{org}/faults", setFaults("replace"))
+    .on("PATCH", "/__admin/orgs/{org}/faults", setFaults("merge"))
+    .on("POST", "/__admin/orgs/{org}/objects", addObjects)
+    .on("DELETE", "/__admin/orgs/{org}/objects/{kind}/{name}", removeObject)
+    .on("POST", "/__admin/orgs/{org}/flows", addFlow)
+    .on("POST", "/__admin/orgs/{org}/flows/{flowId}/lock", lockFlow)
+    .on("GET", "/__admin/requests", (ctx) => ({
+      status: 200,
+      body: ctx.log.list(ctx.query.get("org") ?? undefined),
+    }))
+    .on("DELETE", "/__admin/requests", (ctx) => {
+      ctx.log.clear();
+      return { status: 204 };
+    });
+}
