@@ -1,0 +1,180 @@
+import { got, type Got } from "got";
+import type { ReferenceKind } from "../flowset/types.js";
+import type { Logger } from "../logger.js";
+import { TokenProvider } from "./auth.js";
+import * as deps from "./dependencies.js";
+import * as flows from "./flows.js";
+import { GenesysHttp } from "./http.js";
+import * as jobs from "./jobs.js";
+import * as objects from "./objects.js";
+import type { GenesysObserver } from "./observer.js";
+import { RateLimiterRegistry } from "./rate-limiter.js";
+import { resolveHosts } from "./regions.js";
+import { retryPolicy, type RetryPolicy } from "./retry.js";
+import type {
+  Dependency,
+  ExportedFlow,
+  Flow,
+  FlowVersion,
+  ImportResult,
+  JobResult,
+  Operation,
+  Organization,
+  OrgObject,
+} from "./schemas.js";
+
+/** Where and as whom to talk to Genesys Cloud. */
+export interface GenesysTarget {
+  /** AWS-style region (us-east-1, eu-west-1, ...); ignored when `baseUrl` is set. Default us-east-1. */
+  region?: string;
+  /** Explicit base serving both `/oauth/token` and `/api/v2` (the emulator). */
+  baseUrl?: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Everything a client is built with besides the target; all injected, nothing global. */
+export interface GenesysClientOptions {
+  logger: Logger;
+  /** The process-wide registry (built once in main.ts); without it the client throttles alone. */
+  limiters?: RateLimiterRegistry;
+  observer?: GenesysObserver;
+  retry?: Partial<RetryPolicy>;
+  /** Job polling: first wait and longest wait in ms (defaults 50 and 2000), and the overall timeout. */
+  pollIntervalMs?: { initial?: number; max?: number; timeout?: number };
+  /** Per-attempt HTTP timeout (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The one interface through which the promoter talks to Genesys Cloud (CONTRACTS §4): OAuth client
+ * credentials, shared rate limiting, retries, typed errors, and zod-parsed responses.
+ */
+export class GenesysClient {
+  /** The API base this client talks to (e.g. `https://api.mypurecloud.ie` or the emulator URL). */
+  readonly apiBase: string;
+  private readonly http: GenesysHttp;
+  private readonly jobDeps: jobs.JobDeps;
+
+  constructor(target: GenesysTarget, options: GenesysClientOptions) {
+    const hosts = resolveHosts(target);
+    this.apiBase = hosts.apiBase;
+    const policy = retryPolicy(options.retry);
+    const logger = options.logger.child({ component: "genesys" });
+    // Retries are ours (see retry.ts); got must not add its own on top.
+    const instance: Got = got.extend({
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      timeout: { request: options.requestTimeoutMs ?? 30_000 },
+      headers: { "user-agent": "ivr-promoter" },
+    });
+    const auth = new TokenProvider({
+      got: instance,
+      loginBase: hosts.loginBase,
+      clientId: target.clientId,
+      clientSecret: target.clientSecret,
+      policy,
+      logger,
+      observer: options.observer,
+    });
+    const limiters = options.limiters ?? new RateLimiterRegistry();
+    this.http = new GenesysHttp({
+      got: instance,
+      apiBase: hosts.apiBase,
+      auth,
+      limiter: limiters.forClient(hosts.apiBase, target.clientId),
+      policy,
+      logger,
+      observer: options.observer,
+      knownSecrets: [target.clientSecret],
+    });
+    this.jobDeps = {
+      http: this.http,
+      presigned: { got: instance, policy, logger, observer: options.observer },
+      poll: {
+        initial: options.pollIntervalMs?.initial ?? jobs.DEFAULT_POLL.initial,
+        max: options.pollIntervalMs?.max ?? jobs.DEFAULT_POLL.max,
+        timeout: options.pollIntervalMs?.timeout ?? jobs.DEFAULT_POLL.timeout,
+      },
+    };
+  }
+
+  /** Every flow (all pages), optionally filtered by types (any case) and name. */
+  listFlows(filter?: { types?: string[]; name?: string }): Promise<Flow[]> {
+    return flows.listFlows(this.http, filter);
+  }
+
+  /** One flow; undefined when absent (404) or deleted (410) unless `deleted` is set. */
+  getFlow(id: string, opts?: { deleted?: boolean }): Promise<Flow | undefined> {
+    return flows.getFlow(this.http, id, opts);
+  }
+
+  /** Deletes a flow; already absent or deleted is fine. */
+  deleteFlow(id: string): Promise<void> {
+    return flows.deleteFlow(this.http, id);
+  }
+
+  /** Force-releases the flow's lock. */
+  unlockFlow(id: string): Promise<Flow> {
+    return flows.unlockFlow(this.http, id);
+  }
+
+  /** Locks the flow to this OAuth client. */
+  checkoutFlow(id: string): Promise<Flow> {
+    return flows.checkoutFlow(this.http, id);
+  }
+
+  /** Checks the saved version in and releases the lock. */
+  checkinFlow(id: string): Promise<Operation> {
+    return flows.checkinFlow(this.http, id);
+  }
+
+  /** Publishes the flow (or one version of it). */
+  publishFlow(id: string, version?: string): Promise<Operation> {
+    return flows.publishFlow(this.http, id, version);
+  }
+
+  /** Every version of the flow. */
+  listFlowVersions(id: string): Promise<FlowVersion[]> {
+    return flows.listFlowVersions(this.http, id);
+  }
+
+  /** Imports and publishes rendered Archy YAML; a Failure throws ImportJobFailedError. */
+  importFlow(yaml: string, opts?: { signal?: AbortSignal }): Promise<ImportResult> {
+    return jobs.importFlow(this.jobDeps, yaml, opts?.signal);
+  }
+
+  /** Exports flows (a version each, default the latest) as Archy YAML. */
+  exportFlows(
+    refs: Array<{ id: string; version?: string }>,
+    opts?: { signal?: AbortSignal },
+  ): Promise<ExportedFlow[]> {
+    return jobs.exportFlows(this.jobDeps, refs, opts?.signal);
+  }
+
+  /** Validates existing flows; the result carries Success or Failure and the messages. */
+  validateFlows(refs: Array<{ id: string }>, opts?: { signal?: AbortSignal }): Promise<JobResult> {
+    return jobs.validateFlows(this.jobDeps, refs, opts?.signal);
+  }
+
+  /** What a flow version consumes (dependency tracking; `objectType` e.g. INBOUNDCALLFLOW). */
+  consumedResources(id: string, version: string, objectType: string): Promise<Dependency[]> {
+    return deps.consumedResources(this.http, id, version, objectType);
+  }
+
+  /** What consumes the object (e.g. flows calling a common module). */
+  consumingResources(id: string, objectType: string): Promise<Dependency[]> {
+    return deps.consumingResources(this.http, id, objectType);
+  }
+
+  /** Org objects of `kind` named exactly `name` (data actions: also in `category`). */
+  findObjects(kind: ReferenceKind, name: string, opts?: { category?: string }): Promise<OrgObject[]> {
+    return objects.findObjects(this.http, kind, name, opts);
+  }
+
+  /** The org of this client's credentials. */
+  organization(): Promise<Organization> {
+    return objects.organization(this.http);
+  }
+}

@@ -1,0 +1,177 @@
+import { unzipSync, strFromU8 } from "fflate";
+import { parseArchyFlow } from "../flowset/archy.js";
+import { ImportJobFailedError, JobFailedError, JobTimeoutError, UnexpectedResponseError } from "./errors.js";
+import type { GenesysHttp } from "./http.js";
+import { presignedTransfer, type PresignedDeps } from "./presigned.js";
+import {
+  JobStateSchema,
+  RegisterImportJobSchema,
+  RegisterJobSchema,
+  type ExportedFlow,
+  type ImportResult,
+  type JobResult,
+  type JobState,
+} from "./schemas.js";
+import { sleep } from "./sleep.js";
+
+/**
+ * Architect jobs (genesys-api.md §3): import (= create/update + publish, what Archy and Terraform do),
+ * export and validate. Polling starts small and backs off to a maximum, so a fast job costs a couple of
+ * status calls and a slow one does not burn the rate limit.
+ */
+export interface PollIntervals {
+  /** First wait before polling a job (default 50 ms). */
+  initial: number;
+  /** Longest wait between polls (default 2 s). */
+  max: number;
+  /** Give up after this long (default 16 min, like Terraform). */
+  timeout: number;
+}
+
+/** Defaults for {@link PollIntervals}. */
+export const DEFAULT_POLL: PollIntervals = { initial: 50, max: 2_000, timeout: 16 * 60_000 };
+
+/** What the job helpers need from the client. */
+export interface JobDeps {
+  http: GenesysHttp;
+  presigned: PresignedDeps;
+  poll: PollIntervals;
+}
+
+const TERMINAL = new Set(["Success", "Failure"]);
+
+/** Polls `route` (which has a `{jobId}` parameter) with growing intervals until Success or Failure. */
+export async function pollJob(
+  deps: JobDeps,
+  what: string,
+  route: string,
+  jobId: string,
+  signal?: AbortSignal,
+): Promise<JobState> {
+  const deadline = Date.now() + deps.poll.timeout;
+  let interval = Math.max(1, deps.poll.initial);
+  for (;;) {
+    await sleep(interval, signal);
+    const state = await deps.http.json(
+      { method: "GET", route, params: { jobId }, query: { expand: "messages" }, signal },
+      JobStateSchema,
+    );
+    // Registered/Started, and any status this client does not know yet, mean "keep polling" (TF does the same).
+    if (TERMINAL.has(state.status)) return state;
+    if (Date.now() + interval > deadline)
+      throw new JobTimeoutError(what, jobId, state.status, deps.poll.timeout);
+    interval = Math.min(deps.poll.max, interval * 2);
+  }
+}
+
+/** Register → upload the YAML to the presigned URL → poll (genesys-api.md §3.1–§3.2, TF `genesyscloud_flow`). */
+export async function importFlow(deps: JobDeps, yaml: string, signal?: AbortSignal): Promise<ImportResult> {
+  const flowName = identify(yaml)?.name;
+  const job = await deps.http.json(
+    { method: "POST", route: "/api/v2/flows/jobs", json: {}, signal },
+    RegisterImportJobSchema,
+  );
+  await presignedTransfer(deps.presigned, {
+    method: "PUT",
+    url: job.presignedUrl,
+    headers: job.headers ?? {},
+    body: yaml,
+    signal,
+  });
+  const state = await pollJob(deps, "import", "/api/v2/flows/jobs/{jobId}", job.id, signal);
+  const messages = state.messages ?? [];
+  if (state.status !== "Success") throw new ImportJobFailedError(job.id, flowName, messages);
+  const flowId = state.flow?.id;
+  if (!flowId)
+    throw new UnexpectedResponseError("GET", "/api/v2/flows/jobs/{jobId}", "Success without flow.id");
+  return { jobId: job.id, status: "Success", command: state.command, flowId, messages };
+}
+
+/** Exports flows as Archy YAML: one flow downloads as YAML, several as a zip (genesys-api.md §3.3–§3.4). */
+export async function exportFlows(
+  deps: JobDeps,
+  refs: ReadonlyArray<{ id: string; version?: string }>,
+  signal?: AbortSignal,
+): Promise<ExportedFlow[]> {
+  if (refs.length === 0) return [];
+  const flows = refs.map((r) => ({
+    flow: { id: r.id, ...(r.version ? { version: r.version } : {}) },
+    // Id-based names let zip entries be matched back to the requested flows.
+    fileName: exportFileName(r.id),
+    exportType: "Yaml",
+  }));
+  const job = await deps.http.json(
+    { method: "POST", route: "/api/v2/flows/export/jobs", json: { flows }, signal },
+    RegisterJobSchema,
+  );
+  const state = await pollJob(deps, "export", "/api/v2/flows/export/jobs/{jobId}", job.id, signal);
+  const messages = state.messages ?? [];
+  if (state.status !== "Success") {
+    throw new JobFailedError("ExportJobFailed", "Stalled", `export job ${job.id} failed`, job.id, messages);
+  }
+  if (!state.downloadUrl) {
+    throw new UnexpectedResponseError(
+      "GET",
+      "/api/v2/flows/export/jobs/{jobId}",
+      "Success without downloadUrl",
+    );
+  }
+  const data = await presignedTransfer(deps.presigned, { method: "GET", url: state.downloadUrl, signal });
+  const ids = refs.map((r) => r.id);
+  if (!isZip(data))
+    return [exported(data.toString("utf8"), `${exportFileName(refs[0]?.id ?? "flow")}.yaml`, ids)];
+  return Object.entries(unzipSync(new Uint8Array(data)))
+    .filter(([name]) => !name.endsWith("/"))
+    .map(([name, bytes]) => exported(strFromU8(bytes), name, ids));
+}
+
+/** Runs a validate job (preview API, genesys-api.md §3.5) and returns its outcome, Failure included. */
+export async function validateFlows(
+  deps: JobDeps,
+  refs: ReadonlyArray<{ id: string }>,
+  signal?: AbortSignal,
+): Promise<JobResult> {
+  const job = await deps.http.json(
+    {
+      method: "POST",
+      route: "/api/v2/flows/validate/jobs",
+      json: { flows: refs.map((r) => ({ flow: { id: r.id } })) },
+      signal,
+    },
+    RegisterJobSchema,
+  );
+  const state = await pollJob(deps, "validate", "/api/v2/flows/validate/jobs/{jobId}", job.id, signal);
+  return { jobId: job.id, status: state.status, command: state.command, messages: state.messages ?? [] };
+}
+
+/** `flow_<id>`: export file names allow only alphanumerics, `_` and `-` (genesys-api.md §3.3). */
+function exportFileName(id: string): string {
+  return `flow_${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+function exported(yaml: string, fileName: string, ids: readonly string[]): ExportedFlow {
+  const identity = identify(yaml);
+  const base = fileName.split("/").pop() ?? fileName;
+  const id = ids.find((candidate) => base.includes(candidate)) ?? (ids.length === 1 ? ids[0] : undefined);
+  return {
+    ...(id ? { id } : {}),
+    name: identity?.name ?? base.replace(/\.ya?ml$/i, ""),
+    type: identity?.type ?? "UNKNOWN",
+    yaml,
+    fileName: base,
+  };
+}
+
+/** Name and API type of an Archy document, or undefined when it does not parse as a flow. */
+function identify(yaml: string): { name: string; type: string } | undefined {
+  try {
+    const flow = parseArchyFlow(yaml);
+    return { name: flow.name, type: flow.apiType };
+  } catch {
+    return undefined;
+  }
+}
+
+function isZip(data: Buffer): boolean {
+  return data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b && data[2] === 0x03 && data[3] === 0x04;
+}
