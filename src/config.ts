@@ -18,6 +18,8 @@ export const EnvConfigSchema = z.object({
   podName: z.string().optional(),
   /** Operator: namespace holding the leader-election Lease. */
   podNamespace: z.string().optional(),
+  /** CLI: secret substitution values, by environment variable name (`IVR_SECRET_<KEY>`); never logged. */
+  flowSecrets: z.record(z.string(), z.string()).default({}),
 });
 
 /** Parsed environment configuration. */
@@ -32,15 +34,21 @@ const ENV_NAMES: Record<keyof EnvConfig, string> = {
   watchNamespaces: "IVR_PROMOTER_WATCH_NAMESPACES",
   podName: "POD_NAME",
   podNamespace: "POD_NAMESPACE",
+  flowSecrets: "IVR_SECRET_*",
 };
+
+const SECRET_PREFIX = "IVR_SECRET_";
 
 /** Reads and validates the environment; a bad value is a one-line error naming the variable. */
 export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const raw: Record<string, string | undefined> = {};
+  const raw: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const value = env[name];
     if (value !== undefined && value !== "") raw[key] = value;
   }
+  raw["flowSecrets"] = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith(SECRET_PREFIX) && e[1] !== undefined),
+  );
   const parsed = EnvConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
