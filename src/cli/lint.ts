@@ -4,6 +4,7 @@ import { isPromoterError } from "../errors.js";
 import { buildFlowSet, type FlowSet } from "../flowset/flow-set.js";
 import { formatFinding, type Finding } from "../flowset/findings.js";
 import { loadRepoLayout } from "../flowset/layout.js";
+import { cliSecrets } from "./secrets.js";
 import { oneLine } from "../redact.js";
 import { UsageError, type Command } from "./command.js";
 
@@ -101,7 +102,7 @@ export const lintCommand: Command = {
     }
     let set: FlowSet;
     try {
-      const layout = await loadRepoLayout(resolve(args.path), ".", args.env);
+      const layout = await loadRepoLayout(resolve(args.path), ".", args.env, cliSecrets(ctx.env.flowSecrets));
       set = buildFlowSet({ ...layout, environment: args.env, valuesFile: layout.environment.file });
     } catch (err) {
       if (!isPromoterError(err)) throw err;

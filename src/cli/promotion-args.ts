@@ -5,6 +5,7 @@ import { loadDesired, type LoadedFlowSet } from "../engine/load.js";
 import type { LockPolicy } from "../engine/preflight.js";
 import { GitSource } from "../source/index.js";
 import { UsageError, type CommandContext } from "./command.js";
+import { cliSecrets } from "./secrets.js";
 import { journalFor, readInventory } from "./state.js";
 import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags, type CliTarget } from "./target.js";
 
@@ -66,7 +67,7 @@ export async function preparePromotion(values: Values, ctx: CommandContext): Pro
     throw new UsageError("--concurrency must be an integer from 1 to 32");
   }
   const { root, revision } = await checkoutFlowSet(values, ctx);
-  const loaded = await loadDesired(root, str("path") ?? ".", env);
+  const loaded = await loadDesired(root, str("path") ?? ".", env, cliSecrets(ctx.env.flowSecrets));
   const target = targetFromFlags(values as Record<string, string>, ctx.env, ctx.logger);
   const org = await target.client.organization();
   const stateDir = resolve(str("state-dir") ?? ".ivr-promoter");

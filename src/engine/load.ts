@@ -23,10 +23,10 @@ export async function loadDesired(
   root: string,
   path: string,
   environment: string,
-  secrets: Record<string, string> = {},
+  secrets: Readonly<Record<string, string>> = {},
 ): Promise<LoadedFlowSet> {
   const layout = await loadRepoLayout(root, path, environment, secrets);
-  const flowSet = buildFlowSet({ ...layout, environment });
+  const flowSet = buildFlowSet({ ...layout, environment, valuesFile: layout.environment.file });
   const errors = flowSet.findings.filter((f) => f.severity === "error");
   if (hasErrors(flowSet.findings)) {
     // A cycle alone gets its own error so the operator can say CycleDetected.

@@ -1,0 +1,120 @@
+import { hostname } from "node:os";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { EnvConfig } from "../config.js";
+import { UsageError } from "./command.js";
+
+/**
+ * Argument parsing of `ivr-promoter operator`, apart from the command so it can be unit-tested without
+ * loading the reconciler and everything behind it.
+ */
+
+/** Usage text of the command. */
+export const OPERATOR_HELP = `usage: ivr-promoter operator [options]
+
+Runs the IvrPromotion operator until interrupted (SIGINT/SIGTERM).
+  --kubeconfig PATH        kubeconfig file (default: in-cluster, else $KUBECONFIG / ~/.kube/config)
+  --namespaces a,b         namespaces to watch (default: $IVR_PROMOTER_WATCH_NAMESPACES, else all)
+  --label-selector S       only objects matching this label selector (sharding)
+  --concurrency N          objects reconciled in parallel (default 4)
+  --leader-elect=BOOL      Lease-based leader election, true|false (default true)
+  --lease-name N           name of the Lease (default ivr-promoter-leader-election)
+  --lease-namespace NS     namespace of the Lease (default $POD_NAMESPACE, else default)
+  --http-addr HOST:PORT    /metrics, /healthz and /readyz (default :8080; port 0 picks one)
+  --git-cache-dir DIR      Git mirror cache (default $IVR_PROMOTER_CACHE_DIR, else a temp dir)`;
+
+/** The parsed command line, with defaults applied. */
+export interface OperatorArgs {
+  help: boolean;
+  kubeconfig: string | undefined;
+  namespaces: string[];
+  labelSelector: string | undefined;
+  concurrency: number;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  identity: string;
+  httpHost: string;
+  httpPort: number;
+  gitCacheDir: string;
+}
+
+function fail(message: string): never {
+  throw new UsageError(`operator: ${message}`);
+}
+
+function parseBool(flag: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  return fail(`--${flag} must be true or false, got '${raw}'`);
+}
+
+function parseConcurrency(raw: string | undefined): number {
+  if (raw === undefined) return 4;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 64) fail(`--concurrency must be an integer 1..64, got '${raw}'`);
+  return n;
+}
+
+/** `host:port`, `:port` (all interfaces) or `[v6]:port`. */
+export function parseHttpAddr(raw: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) fail(`--http-addr must be HOST:PORT or :PORT, got '${raw}'`);
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+
+function splitList(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Parses argv; a bad flag is a {@link UsageError} naming it. */
+export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.pid): OperatorArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: "string" },
+        namespaces: { type: "string" },
+        "label-selector": { type: "string" },
+        concurrency: { type: "string" },
+        "leader-elect": { type: "string" },
+        "lease-name": { type: "string" },
+        "lease-namespace": { type: "string" },
+        "http-addr": { type: "string" },
+        "git-cache-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  const str = (name: string) => {
+    const value = values[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const http = parseHttpAddr(str("http-addr") ?? ":8080");
+  return {
+    help: values.help === true,
+    kubeconfig: str("kubeconfig"),
+    namespaces: splitList(str("namespaces") ?? env.watchNamespaces),
+    labelSelector: str("label-selector") || undefined,
+    concurrency: parseConcurrency(str("concurrency")),
+    leaderElect: parseBool("leader-elect", str("leader-elect"), true),
+    leaseName: str("lease-name") ?? "ivr-promoter-leader-election",
+    leaseNamespace: str("lease-namespace") ?? env.podNamespace ?? "default",
+    // A pod name is unique per replica; outside a cluster, hostname plus pid tells processes apart.
+    identity: env.podName ?? `${hostname()}_${pid}`,
+    httpHost: http.host,
+    httpPort: http.port,
+    gitCacheDir: str("git-cache-dir") ?? env.cacheDir ?? join(tmpdir(), "ivr-promoter-cache"),
+  };
+}

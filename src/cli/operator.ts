@@ -1,0 +1,92 @@
+import { existsSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { startHttpServer } from "../controller/http-server.js";
+import { Operator } from "../controller/operator.js";
+import { createIvrPromotionReconciler } from "../controller/reconciler.js";
+import { RateLimiterRegistry } from "../genesys/index.js";
+import { Metrics } from "../metrics.js";
+import type { Command } from "./command.js";
+import { OPERATOR_HELP, parseOperatorArgs } from "./operator-args.js";
+
+/** Mounted into every pod that has a ServiceAccount token: the sign of running in a cluster. */
+const IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/** --kubeconfig, else in-cluster, else client-node's default loading ($KUBECONFIG, ~/.kube/config). */
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Resolves when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
+/** `ivr-promoter operator`: watches IvrPromotions and reconciles them until SIGINT/SIGTERM. */
+export const operatorCommand: Command = {
+  name: "operator",
+  summary: "run the IvrPromotion operator (watch, leader election, /metrics, /healthz, /readyz)",
+  async run(argv, ctx) {
+    const args = parseOperatorArgs(argv, ctx.env);
+    if (args.help) {
+      ctx.stdout.write(`${OPERATOR_HELP}\n`);
+      return 0;
+    }
+    const kubeConfig = loadKubeConfig(args.kubeconfig);
+    const logger = ctx.logger;
+    const metrics = new Metrics({ defaultMetrics: true });
+    const reconciler = createIvrPromotionReconciler({
+      kubeConfig,
+      logger,
+      metrics,
+      gitCacheDir: args.gitCacheDir,
+      limiters: new RateLimiterRegistry(),
+    });
+    const operator = new Operator({
+      kubeConfig,
+      reconciler,
+      logger,
+      metrics,
+      namespaces: args.namespaces,
+      labelSelector: args.labelSelector,
+      concurrency: args.concurrency,
+      leaderElection: args.leaderElect
+        ? { lease: { name: args.leaseName, namespace: args.leaseNamespace }, identity: args.identity }
+        : undefined,
+      // The IvrPromotion reconciler records reconcile totals and durations itself (condition-aware).
+      recordReconcileMetrics: false,
+    });
+    const http = await startHttpServer({
+      host: args.httpHost,
+      port: args.httpPort,
+      registry: metrics.registry,
+      healthz: () => operator.healthz(),
+      readyz: () => operator.readyz(),
+      beforeScrape: () => operator.refreshMetrics(),
+      logger,
+    });
+    operator.start();
+    logger.info(
+      {
+        namespaces: args.namespaces.length > 0 ? args.namespaces : "all",
+        labelSelector: args.labelSelector,
+        leaderElection: args.leaderElect ? `${args.leaseNamespace}/${args.leaseName}` : false,
+        identity: args.identity,
+      },
+      "operator started",
+    );
+    ctx.stdout.write(`ivr-promoter operator: metrics and probes on ${http.url}\n`);
+    await aborted(ctx.signal);
+    logger.info("stopping operator");
+    await operator.stop();
+    await http.close();
+    ctx.stdout.write("ivr-promoter operator: stopped\n");
+    return 0;
+  },
+};
