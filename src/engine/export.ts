@@ -79,8 +79,10 @@ export async function exportFromOrg(
       dependencies = undefined;
     }
     if (!dependencies) unknown.push(`${type}/${flow.name}`);
-    const body = header(type, flow.name, version, dependencies) + doc.yaml;
-    const { text, literalKeys } = portable(body, values, flow.name);
+    // The body is verified to render back exactly; the header is a comment (never rendered), so its
+    // names are reverse-substituted only to keep the file free of one environment's values.
+    const { text: yaml, literalKeys } = portable(doc.yaml, values, flow.name);
+    const text = reverseSubstitute(header(type, flow.name, version, dependencies), values).text + yaml;
     const rendered = renderFlowText(text, values, { file: flow.name }).text;
     out.push({
       key: flowKey(type, flow.name),

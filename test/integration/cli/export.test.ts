@@ -1,0 +1,141 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyCommand } from "../../../src/cli/apply.js";
+import { exportCommand } from "../../../src/cli/export.js";
+import { planCommand } from "../../../src/cli/plan.js";
+import { ExportError } from "../../../src/engine/export.js";
+import { runCommand } from "../../helpers/cli.js";
+import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
+import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
+import { DEV_CLIENT, PROD_CLIENT, twoOrgSeed } from "../../helpers/seeds.js";
+import { layoutFiles } from "./fixture.js";
+
+let emulator: TestEmulator;
+let source: TestRepo;
+let capture: TestRepo;
+let stateDir: string;
+
+beforeEach(async () => {
+  emulator = await startTestEmulator(twoOrgSeed());
+  source = await makeRepo(layoutFiles());
+  const envs = layoutFiles();
+  capture = await makeRepo({
+    "environments/dev.yaml": envs["environments/dev.yaml"] ?? null,
+    "environments/prod.yaml": envs["environments/prod.yaml"] ?? null,
+  });
+  stateDir = await mkdtemp(join(tmpdir(), "ivr-export-state-"));
+});
+afterEach(async () => {
+  await emulator.close();
+  await source.cleanup();
+  await capture.cleanup();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+const target = (client: { id: string }) => ["--emulator", emulator.url, "--client-id", client.id];
+const DEV = { GENESYS_CLIENT_SECRET: DEV_CLIENT.secret };
+const PROD = { GENESYS_CLIENT_SECRET: PROD_CLIENT.secret };
+
+describe("ivr-promoter export", () => {
+  it("captures dev into Git with placeholders put back; a plan right after shows no change; prod gets its own values", async () => {
+    await runCommand(
+      applyCommand,
+      ["--dir", source.dir, "--env", "dev", ...target(DEV_CLIENT), "--state-dir", join(stateDir, "a")],
+      DEV,
+    );
+
+    const exported = await runCommand(
+      exportCommand,
+      [
+        "--dir",
+        capture.dir,
+        "--env",
+        "dev",
+        "--all",
+        ...target(DEV_CLIENT),
+        "--state-dir",
+        join(stateDir, "b"),
+      ],
+      DEV,
+    );
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain("exported INBOUNDCALL/Main Menu → flows/inboundcall/Main-Menu.yaml");
+    expect(exported.stdout).toMatch(/committed [0-9a-f]+ on ivr-export\/dev/);
+    const menu = await readFile(join(capture.dir, "flows/inboundcall/Main-Menu.yaml"), "utf8");
+    expect(menu).toContain('name: "{{support_queue}}"');
+    expect(menu).toContain('name: "{{billing_flow}}"');
+    expect(menu).toMatch(/^# Depends on QUEUE "{{support_queue}}"$/m);
+    expect(menu).toMatch(/^# Depends on COMMONMODULEFLOW "Shared Greeting"$/m);
+    const billing = await readFile(join(capture.dir, "flows/inboundcall/Billing-Line.yaml"), "utf8");
+    expect(billing).toContain('name: "{{billing_flow}}"');
+    expect((await capture.git.branchLocal()).current).toBe("ivr-export/dev");
+
+    const roundTrip = await runCommand(
+      planCommand,
+      ["--dir", capture.dir, "--env", "dev", ...target(DEV_CLIENT), "--state-dir", join(stateDir, "b")],
+      DEV,
+    );
+    expect(roundTrip.stdout).toContain("No changes.");
+    expect(roundTrip.code).toBe(0);
+
+    const prod = await runCommand(
+      planCommand,
+      [
+        "--dir",
+        capture.dir,
+        "--env",
+        "prod",
+        ...target(PROD_CLIENT),
+        "--state-dir",
+        join(stateDir, "c"),
+        "--output",
+        "json",
+      ],
+      PROD,
+    );
+    const plan = JSON.parse(prod.stdout).plan as { actions: Array<{ kind: string; key: string }> };
+    expect(plan.actions.map((a) => `${a.kind} ${a.key}`).sort()).toEqual([
+      "create COMMONMODULE/Shared Greeting",
+      "create INBOUNDCALL/Billing",
+      "create INBOUNDCALL/Main Menu",
+    ]);
+  });
+
+  it("refuses flows whose dependencies cannot be determined unless allowed", async () => {
+    await runCommand(
+      applyCommand,
+      ["--dir", source.dir, "--env", "dev", ...target(DEV_CLIENT), "--state-dir", stateDir],
+      DEV,
+    );
+    // Dependency tracking keeps failing: the dependencies of the flow are unknown.
+    await emulator.admin.setFaults("dev", {
+      errorBurst: {
+        count: 100,
+        status: 500,
+        route: "/api/v2/architect/dependencytracking/consumedresources",
+      },
+    });
+    const args = [
+      "--dir",
+      capture.dir,
+      "--env",
+      "dev",
+      "--flow",
+      "Main Menu",
+      ...target(DEV_CLIENT),
+      "--no-commit",
+    ];
+    const refused = await runCommand(exportCommand, args, DEV).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ExportError);
+    expect((refused as Error).message).toBe(
+      "could not determine the dependencies of INBOUNDCALL/Main Menu; refusing to export them (allow with --allow-unknown-dependencies)",
+    );
+    const allowed = await runCommand(exportCommand, [...args, "--allow-unknown-dependencies"], DEV);
+    expect(allowed.code).toBe(0);
+    expect(await readFile(join(capture.dir, "flows/inboundcall/Main-Menu.yaml"), "utf8")).toContain(
+      "# Dependencies: unknown",
+    );
+  });
+});
