@@ -18,6 +18,8 @@ export const EnvConfigSchema = z.object({
   podName: z.string().optional(),
   /** Operator: namespace holding the leader-election Lease. */
   podNamespace: z.string().optional(),
+  /** What child processes (git, ssh) may see: PATH, HOME, proxy and CA settings; nothing secret. */
+  childEnv: z.record(z.string(), z.string()).default({}),
   /** CLI: secret substitution values, by environment variable name (`IVR_SECRET_<KEY>`); never logged. */
   flowSecrets: z.record(z.string(), z.string()).default({}),
 });
@@ -35,7 +37,10 @@ const ENV_NAMES: Record<keyof EnvConfig, string> = {
   podName: "POD_NAME",
   podNamespace: "POD_NAMESPACE",
   flowSecrets: "IVR_SECRET_*",
+  childEnv: "PATH, HOME, *_PROXY, SSL_CERT_*",
 };
+
+const CHILD_ENV = /^(PATH|HOME|TMPDIR|LANG|LC_ALL|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|SSL_CERT_(FILE|DIR))$/;
 
 const SECRET_PREFIX = "IVR_SECRET_";
 
@@ -46,6 +51,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     const value = env[name];
     if (value !== undefined && value !== "") raw[key] = value;
   }
+  raw["childEnv"] = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => CHILD_ENV.test(e[0]) && e[1] !== undefined),
+  );
   raw["flowSecrets"] = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => e[0].startsWith(SECRET_PREFIX) && e[1] !== undefined),
   );

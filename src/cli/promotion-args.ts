@@ -102,6 +102,7 @@ async function checkoutFlowSet(
     const source = new GitSource({
       cacheDir: ctx.env.cacheDir ?? join(resolve(str("state-dir") ?? ".ivr-promoter"), "cache"),
       logger: ctx.logger,
+      env: ctx.env.childEnv,
     });
     const ref = refs[0] ? { [refs[0]]: str(refs[0]) } : {};
     const checkout = await source.checkout({ url: repo, ref });

@@ -28,7 +28,7 @@ async function lint(argv: string[]): Promise<{ code: number; out: string }> {
   const chunks: Buffer[] = [];
   stdout.on("data", (c: Buffer) => chunks.push(c));
   const ctx: CommandContext = {
-    env: { logLevel: "silent" },
+    env: { logLevel: "silent", childEnv: {}, flowSecrets: {} },
     logger: silentLogger(),
     stdout,
     stderr: new PassThrough(),
