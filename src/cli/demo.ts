@@ -1,10 +1,10 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { simpleGit } from "simple-git";
-import { loadSeedFile, startEmulator } from "../emulator/index.js";
+import { loadSeedFile, startEmulator, type EmulatorSeed } from "../emulator/index.js";
 import { applyCommand } from "./apply.js";
 import { UsageError, type Command, type CommandContext } from "./command.js";
 import { planCommand } from "./plan.js";
@@ -68,6 +68,7 @@ export const demoCommand: Command = {
           await planCommand.run(args, orgCtx);
         }
       }
+      await failedRelease(repo, emulator.url, seed, work, ctx);
       if (values.keep) {
         say(
           `Emulator still running at ${emulator.url} (admin state: ${emulator.url}/__admin/state); Ctrl-C to stop`,
@@ -81,6 +82,50 @@ export const demoCommand: Command = {
     }
   },
 };
+
+/**
+ * The part no other tool does: release 2 changes every flow, prod's import of the last one fails
+ * (a fault injected in the emulator), and the six flows already published are put back. Then the
+ * fault is cleared and the same release goes through.
+ */
+async function failedRelease(
+  repo: string,
+  url: string,
+  seed: EmulatorSeed,
+  work: string,
+  ctx: CommandContext,
+): Promise<void> {
+  const say = (text: string): void => void ctx.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+  const client = (seed.orgs ?? []).find((o) => o.name === "prod")?.clients?.[0];
+  if (!client) return;
+  const git = simpleGit(repo);
+  const files = (await git.raw(["ls-files", "flows"])).split("\n").filter((f) => f.endsWith(".yaml"));
+  for (const file of files) {
+    const text = await readFile(join(repo, file), "utf8");
+    await writeFile(join(repo, file), text.replace(/^(  description: .*)$/m, "$1 (release 2)"));
+  }
+  await git.add(".");
+  await git.commit("release 2: reword every flow description");
+  const faults = (body: unknown): Promise<Response> =>
+    fetch(`${url}/__admin/orgs/prod/faults`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  await faults({ failJobsForFlows: ["Main Menu IVR"] });
+  say("Release 2 to prod, with the import of Main Menu IVR made to fail: the whole group is rolled back");
+  const orgCtx: CommandContext = { ...ctx, env: { ...ctx.env, genesysClientSecret: client.secret } };
+  const args = ["--dir", repo, "--env", "prod", "--emulator", url, "--client-id", client.id];
+  args.push("--state-dir", join(work, "state"));
+  try {
+    await applyCommand.run(args, orgCtx);
+  } catch (err) {
+    ctx.stdout.write(`apply failed as intended: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  say("Fault cleared: release 2 goes through");
+  await faults({});
+  await applyCommand.run(args, orgCtx);
+}
 
 /** Commits a copy of `examples` into a new repository, so the promotion has a real revision. */
 async function commitExamples(examples: string, repo: string): Promise<string> {

@@ -37,7 +37,11 @@ export function progressPrinter(out: NodeJS.WritableStream, total: number): (e: 
         line(`  - ${e.key} deleted (pruned)`);
         break;
       case "rolled-back":
-        line(`  ↺ ${e.key} rolled back (${e.how})`);
+        line(
+          e.how === "left"
+            ? `  · ${e.key} left as it was (the import did not change it)`
+            : `  ↺ ${e.key} rolled back (${e.how === "deleted" ? "deleted: it did not exist before" : "previous version re-published"})`,
+        );
         break;
     }
   };
