@@ -40,7 +40,8 @@ const ENV_NAMES: Record<keyof EnvConfig, string> = {
   childEnv: "PATH, HOME, *_PROXY, SSL_CERT_*",
 };
 
-const CHILD_ENV = /^(PATH|HOME|TMPDIR|LANG|LC_ALL|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|SSL_CERT_(FILE|DIR))$/;
+const CHILD_ENV =
+  /^(PATH|HOME|TMPDIR|LANG|LC_ALL|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|SSL_CERT_(FILE|DIR))$/;
 
 const SECRET_PREFIX = "IVR_SECRET_";
 
@@ -55,7 +56,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     Object.entries(env).filter((e): e is [string, string] => CHILD_ENV.test(e[0]) && e[1] !== undefined),
   );
   raw["flowSecrets"] = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith(SECRET_PREFIX) && e[1] !== undefined),
+    Object.entries(env).filter(
+      (e): e is [string, string] => e[0].startsWith(SECRET_PREFIX) && e[1] !== undefined,
+    ),
   );
   const parsed = EnvConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -91,7 +91,8 @@ export class Metrics {
     limiterWait(ms: number): void;
   } {
     return {
-      request: (e) => this.genesysRequests.inc({ method: e.method, route: e.route, status: String(e.status) }),
+      request: (e) =>
+        this.genesysRequests.inc({ method: e.method, route: e.route, status: String(e.status) }),
       rateLimited: () => this.genesysRateLimited.inc(),
       limiterWait: (ms) => this.limiterWait.inc(ms / 1000),
     };

@@ -102,7 +102,7 @@ async function failedRelease(
   const files = (await git.raw(["ls-files", "flows"])).split("\n").filter((f) => f.endsWith(".yaml"));
   for (const file of files) {
     const text = await readFile(join(repo, file), "utf8");
-    await writeFile(join(repo, file), text.replace(/^(  description: .*)$/m, "$1 (release 2)"));
+    await writeFile(join(repo, file), text.replace(/^( {2}description: .*)$/m, "$1 (release 2)"));
   }
   await git.add(".");
   await git.commit("release 2: reword every flow description");
