@@ -22,6 +22,7 @@ export const PROMOTION_OPTIONS = {
   "state-dir": { type: "string", default: ".ivr-promoter" },
   prune: { type: "boolean", default: false },
   "lock-policy": { type: "string", default: "Fail" },
+  "cycle-policy": { type: "string", default: "Reject" },
   concurrency: { type: "string", default: "4" },
   output: { type: "string", default: "text" },
   help: { type: "boolean", short: "h" },
@@ -38,6 +39,7 @@ behaviour:
   --state-dir DIR           where the inventory and apply journal are kept (default .ivr-promoter)
   --prune                   delete flows this tool applied before that left the set
   --lock-policy P           Fail (default) or ForceUnlock for flows locked by someone else
+  --cycle-policy P          Reject (default) or BreakWithStubs for flows that reference each other
   --concurrency N           imports in flight at once (default 4)
   --output text|json`;
 
@@ -62,12 +64,18 @@ export async function preparePromotion(values: Values, ctx: CommandContext): Pro
   if (lockPolicy !== "Fail" && lockPolicy !== "ForceUnlock") {
     throw new UsageError(`--lock-policy must be Fail or ForceUnlock, got '${lockPolicy}'`);
   }
+  const cyclePolicy = str("cycle-policy") ?? "Reject";
+  if (cyclePolicy !== "Reject" && cyclePolicy !== "BreakWithStubs") {
+    throw new UsageError(`--cycle-policy must be Reject or BreakWithStubs, got '${cyclePolicy}'`);
+  }
   const concurrency = Number(str("concurrency") ?? "4");
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new UsageError("--concurrency must be an integer from 1 to 32");
   }
   const { root, revision } = await checkoutFlowSet(values, ctx);
-  const loaded = await loadDesired(root, str("path") ?? ".", env, cliSecrets(ctx.env.flowSecrets));
+  const loaded = await loadDesired(root, str("path") ?? ".", env, cliSecrets(ctx.env.flowSecrets), {
+    cyclePolicy,
+  });
   const target = targetFromFlags(values as Record<string, string>, ctx.env, ctx.logger);
   const org = await target.client.organization();
   const stateDir = resolve(str("state-dir") ?? ".ivr-promoter");

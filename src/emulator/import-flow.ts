@@ -28,7 +28,7 @@ export function importFlow(
   org: OrgState,
   yaml: string,
   p: Principal,
-  opts: { baseUrl: string; now: number },
+  opts: { baseUrl: string; now: number; createStubs?: boolean },
 ): ImportOutcome {
   const { now } = opts;
   let parsed: ArchyFlow;
@@ -62,10 +62,12 @@ export function importFlow(
       ],
     };
   }
-  const { resolved, missing } = resolveAll(
-    org,
-    parsed.references.filter((r) => !(r.kind === "flow" && sameFlow(r, name, apiType))),
-  );
+  const refs = parsed.references.filter((r) => !(r.kind === "flow" && sameFlow(r, name, apiType)));
+  let { resolved, missing } = resolveAll(org, refs);
+  if (missing.length > 0 && opts.createStubs && missing.every((r) => r.kind === "flow")) {
+    for (const ref of missing) createStub(org, ref, apiType, p, now);
+    ({ resolved, missing } = resolveAll(org, refs));
+  }
   if (missing.length > 0)
     return { ok: false, messages: missing.map((ref) => missingMessage(org, ref, opts)) };
 
@@ -150,4 +152,30 @@ function missingMessage(
       }),
     },
   ]);
+}
+
+/**
+ * A stub: an empty published flow with the referenced name, so the referencing flow can publish; the
+ * real flow's own import replaces it later. A reference that does not fix the type (transferToFlow)
+ * gets the referencing flow's type, the only type Architect lets that action target.
+ */
+function createStub(org: OrgState, ref: FlowReference, callerType: string, p: Principal, now: number): void {
+  const type = ref.flowType ?? callerType;
+  const existing = org.flows.find(type, ref.name);
+  const flow = existing ?? org.flows.create(ref.name, type, undefined, now);
+  flow.description = "Stub created by an import job (createStubs)";
+  const yaml = `# stub\n`;
+  const version = {
+    id: nextVersionId(flow),
+    configuration: {},
+    yaml,
+    references: [],
+    createdBy: p,
+    dateCreated: now,
+    dateSaved: now,
+    dateCheckedIn: now,
+  };
+  flow.versions.push(version);
+  flow.checkedInVersionId = version.id;
+  markPublished(flow, version, p, now);
 }

@@ -41,6 +41,8 @@ export interface ImportJob {
   command?: "Create" | "Update";
   flowId?: string;
   messages: JobMessage[];
+  /** RegisterArchitectJobRequest.createStubs: unresolved flow references become stub flows. */
+  createStubs?: boolean;
 }
 
 /** An export or validate job. */

@@ -81,11 +81,16 @@ export async function applyPlan(
       before: { id: action.current?.id, publishedVersion: action.current?.publishedVersion },
       state: "started",
     };
-    await record(() => journal.entries.push(entry));
+    // Stubs the import may create are journaled first, as creations, so a rollback deletes them too.
+    const stubs: JournalEntry[] = action.stubs.map((key) => {
+      const [type = "", ...rest] = key.split("/");
+      return { key, type, name: rest.join("/"), kind: "create", before: {}, state: "started" };
+    });
+    await record(() => journal.entries.push(...stubs, entry));
     emit({ type: "started", key: action.key, kind: action.kind });
     const t0 = Date.now();
     if (action.current && options.forceUnlock?.has(action.key)) await client.unlockFlow(action.current.id);
-    const { flowId } = await importRidingOut429s(client, flow.yaml, options);
+    const { flowId } = await importRidingOut429s(client, flow.yaml, options, action.stubs.length > 0);
     await record(() => {
       entry.state = "done";
       entry.flowId = flowId;
@@ -164,7 +169,13 @@ export async function runScheduled(
       );
     }
     // Nothing running means nothing left that can run (done, or waiting on a failed dependency).
-    if (running.size === 0) break;
+    if (running.size === 0) {
+      if (!failed && pending.size > 0) {
+        // Unreachable for plans from buildPlan (it cuts cycles); refuse rather than skip flows silently.
+        throw new Error(`cannot order ${[...pending.keys()].join(", ")}: they wait on each other`);
+      }
+      break;
+    }
     await Promise.race(running.values());
   }
   await Promise.all(running.values());
@@ -206,11 +217,15 @@ async function importRidingOut429s(
   client: GenesysPort,
   yaml: string,
   options: ApplyOptions,
+  createStubs: boolean,
 ): Promise<{ flowId: string }> {
   const deadline = Date.now() + (options.rateLimitPatienceMs ?? 600_000);
   for (;;) {
     try {
-      return await client.importFlow(yaml, { signal: options.signal });
+      return await client.importFlow(yaml, {
+        signal: options.signal,
+        ...(createStubs ? { createStubs } : {}),
+      });
     } catch (err) {
       const wait =
         err instanceof PromoterError && err.code === "GenesysRateLimited" ? (err.retryAfterMs ?? 1000) : -1;

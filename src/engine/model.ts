@@ -66,6 +66,11 @@ export const PlanActionSchema = z.object({
   current: z.object({ id: z.string(), publishedVersion: z.string().optional() }).optional(),
   /** Keys of actions (that write) which must finish before this one starts. */
   after: z.array(z.string()),
+  /**
+   * Keys of flows this import may create as stubs: dependencies cut out of `after` to break a cycle
+   * (they do not exist yet; the import runs with the jobs API's `createStubs`).
+   */
+  stubs: z.array(z.string()).default([]),
   /** Dependency level in the set (0 = no in-set dependencies); prune actions use -1. */
   level: z.number().int(),
   /** Why this action was chosen, for people. */

@@ -41,6 +41,7 @@ export function buildPlan(input: PlanInput): Plan {
   for (const action of actions) {
     action.after = (dependsOn.get(action.key) ?? []).filter((dep) => writing.has(dep)).sort();
   }
+  breakCycles(actions);
   if (input.prune) actions.push(...pruneActions(input, observed));
   actions.sort((a, b) => a.level - b.level || a.key.localeCompare(b.key));
   const summary = summarize(actions);
@@ -59,6 +60,7 @@ function decide(
     name: flow.name,
     file: flow.file,
     contentHash: flow.contentHash,
+    stubs: [] as string[],
   };
   if (!current) return { ...base, kind: "create", after: [], level, detail: "not in the org" };
   const cur = { id: current.id, publishedVersion: current.publishedVersion };
@@ -98,6 +100,7 @@ function pruneActions(input: PlanInput, observed: Map<string, ObservedFlow>): Pl
       file: entry.file,
       current: { id: current.id, publishedVersion: current.publishedVersion },
       after: [],
+      stubs: [],
       level: -1,
       detail: "left the flow set",
     });
@@ -143,4 +146,31 @@ export function planHash(
     .map((a) => [a.kind, a.key, a.contentHash ?? "", a.current?.id ?? "", a.current?.publishedVersion ?? ""]);
   const h = createHash("sha256").update(JSON.stringify([input.revision, input.target, canonical]));
   return `sha256:${h.digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * Cuts the edges that close cycles in the `after` graph (only reachable when the cycle policy lets a
+ * cyclic set through), so the apply can order everything. The flow on the far side of a cut edge is
+ * imported later; when it does not exist yet, the near side's import creates it as a stub first.
+ */
+function breakCycles(actions: PlanAction[]): void {
+  const byKey = new Map(actions.map((a) => [a.key, a]));
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (action: PlanAction): void => {
+    state.set(action.key, "visiting");
+    for (const dep of [...action.after]) {
+      const target = byKey.get(dep);
+      if (!target) continue;
+      if (state.get(dep) === "visiting") {
+        action.after = action.after.filter((d) => d !== dep);
+        if (target.kind === "create") action.stubs = [...action.stubs, dep].sort();
+      } else if (!state.has(dep)) {
+        visit(target);
+      }
+    }
+    state.set(action.key, "done");
+  };
+  for (const action of [...actions].sort((a, b) => a.key.localeCompare(b.key))) {
+    if (!state.has(action.key)) visit(action);
+  }
 }

@@ -7,7 +7,10 @@ import type { FlowReference } from "../flowset/types.js";
 export interface GenesysPort {
   listFlows(filter?: { types?: string[]; name?: string }): Promise<PortFlow[]>;
   getFlow(id: string): Promise<PortFlow | undefined>;
-  importFlow(yaml: string, opts?: { signal?: AbortSignal }): Promise<{ flowId: string; jobId: string }>;
+  importFlow(
+    yaml: string,
+    opts?: { signal?: AbortSignal; createStubs?: boolean },
+  ): Promise<{ flowId: string; jobId: string }>;
   publishFlow(id: string, version?: string): Promise<unknown>;
   unlockFlow(id: string): Promise<unknown>;
   deleteFlow(id: string): Promise<void>;

@@ -21,16 +21,42 @@ export async function rollBack(
   emit: (e: ApplyEvent) => void = () => undefined,
 ): Promise<RollbackOutcome> {
   const outcome: RollbackOutcome = { restored: [], errors: [] };
-  for (const entry of [...entries].reverse()) {
-    try {
-      const how = await restore(entry, client);
-      emit({ type: "rolled-back", key: entry.key, how });
-      if (how !== "left") outcome.restored.push(entry.key);
-    } catch (err) {
-      outcome.errors.push(`${entry.key}: ${err instanceof Error ? err.message : String(err)}`);
+  let left = merged(entries).reverse();
+  // A delete refused because another flow still uses the flow (a stub, say) succeeds once that other
+  // flow is restored: retry in rounds while each round makes progress.
+  while (left.length > 0) {
+    const failed: Array<{ entry: JournalEntry; error: string }> = [];
+    for (const entry of left) {
+      try {
+        const how = await restore(entry, client);
+        emit({ type: "rolled-back", key: entry.key, how });
+        if (how !== "left") outcome.restored.push(entry.key);
+      } catch (err) {
+        failed.push({ entry, error: `${entry.key}: ${err instanceof Error ? err.message : String(err)}` });
+      }
     }
+    if (failed.length === left.length) {
+      outcome.errors.push(...failed.map((f) => f.error));
+      break;
+    }
+    left = failed.map((f) => f.entry);
   }
   return outcome;
+}
+
+/**
+ * One entry per flow, in the order each flow was first touched, with the state from BEFORE the run
+ * (its first entry) and the id it got (its last). A flow created as a stub and then imported for real
+ * has two entries; it must be restored once, to "did not exist".
+ */
+function merged(entries: readonly JournalEntry[]): JournalEntry[] {
+  const byKey = new Map<string, JournalEntry>();
+  for (const entry of entries) {
+    const first = byKey.get(entry.key);
+    if (!first) byKey.set(entry.key, { ...entry });
+    else if (entry.flowId) first.flowId = entry.flowId;
+  }
+  return [...byKey.values()];
 }
 
 async function restore(

@@ -140,9 +140,12 @@ export class GenesysClient {
     return flows.listFlowVersions(this.http, id);
   }
 
-  /** Imports and publishes rendered Archy YAML; a Failure throws ImportJobFailedError. */
-  importFlow(yaml: string, opts?: { signal?: AbortSignal }): Promise<ImportResult> {
-    return jobs.importFlow(this.jobDeps, yaml, opts?.signal);
+  /**
+   * Imports and publishes rendered Archy YAML; a Failure throws ImportJobFailedError. With `createStubs`,
+   * flows it references that do not exist yet are created as stubs (how a dependency cycle is broken).
+   */
+  importFlow(yaml: string, opts?: { signal?: AbortSignal; createStubs?: boolean }): Promise<ImportResult> {
+    return jobs.importFlow(this.jobDeps, yaml, opts?.signal, opts?.createStubs);
   }
 
   /** Exports flows (a version each, default the latest) as Archy YAML. */

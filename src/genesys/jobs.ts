@@ -65,10 +65,16 @@ export async function pollJob(
 }
 
 /** Register → upload the YAML to the presigned URL → poll (genesys-api.md §3.1–§3.2, TF `genesyscloud_flow`). */
-export async function importFlow(deps: JobDeps, yaml: string, signal?: AbortSignal): Promise<ImportResult> {
+export async function importFlow(
+  deps: JobDeps,
+  yaml: string,
+  signal?: AbortSignal,
+  createStubs = false,
+): Promise<ImportResult> {
   const flowName = identify(yaml)?.name;
+  // RegisterArchitectJobRequest.createStubs: the job creates stub flows for flow references it cannot resolve.
   const job = await deps.http.json(
-    { method: "POST", route: "/api/v2/flows/jobs", json: {}, signal },
+    { method: "POST", route: "/api/v2/flows/jobs", json: createStubs ? { createStubs: true } : {}, signal },
     RegisterImportJobSchema,
   );
   await presignedTransfer(deps.presigned, {

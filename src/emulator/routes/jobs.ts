@@ -18,7 +18,11 @@ function startJob(org: OrgState, job: ImportJob, yaml: string, baseUrl: string):
   org.scheduler.after(
     org.jobDurationMs,
     () => {
-      const outcome = importFlow(org, yaml, job.principal, { baseUrl, now: Date.now() });
+      const outcome = importFlow(org, yaml, job.principal, {
+        baseUrl,
+        now: Date.now(),
+        createStubs: job.createStubs === true,
+      });
       if (outcome.ok) {
         job.status = "Success";
         job.command = outcome.command;
@@ -40,6 +44,9 @@ function startJob(org: OrgState, job: ImportJob, yaml: string, baseUrl: string):
 /** POST /api/v2/flows/jobs: registers a job; the upload to `presignedUrl` starts it. */
 const registerJob: ApiHandler = (ctx) => {
   const job: ImportJob = { id: randomUUID(), status: "Registered", principal: ctx.principal, messages: [] };
+  const body: unknown = ctx.json();
+  if (body && typeof body === "object" && "createStubs" in body && body.createStubs === true)
+    job.createStubs = true;
   ctx.org.importJobs.set(job.id, job);
   const org = ctx.org;
   const baseUrl = ctx.baseUrl;

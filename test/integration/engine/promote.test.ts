@@ -3,6 +3,8 @@ import { promote, planPromotion } from "../../../src/engine/promote.js";
 import { PreflightFailedError } from "../../../src/engine/errors.js";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
 import { PROD_CLIENT, inboundCallYaml, twoOrgSeed } from "../../helpers/seeds.js";
+import { buildFlowSet } from "../../../src/flowset/flow-set.js";
+import { desiredFromFlowSet } from "../../../src/engine/desired.js";
 import { clientFor, desiredOf, publishedVersions, request, sampleFiles } from "./fixture.js";
 
 let emulator: TestEmulator;
@@ -176,5 +178,36 @@ describe("promote against the emulator", () => {
     const statuses = (await emulator.admin.requests("prod")).map((c) => c.status);
     expect(statuses.filter((s) => s === 429)).toHaveLength(8);
     expect(Object.values(await publishedVersions(emulator, "prod"))).toEqual(["1.0", "1.0", "1.0", "1.0"]);
+  });
+
+  it("breaks a dependency cycle with a stub, and deletes the stub too when the group fails", async () => {
+    const files = {
+      "flows/front.yaml": inboundCallYaml("Front Desk", { transferToFlow: "Back Office" }),
+      "flows/back.yaml": inboundCallYaml("Back Office", { transferToFlow: "Front Desk" }),
+    };
+    const set = buildFlowSet({
+      files: Object.entries(files).map(([path, text]) => ({ path, text })),
+      values: {},
+    });
+    expect(set.findings.map((f) => f.code)).toEqual(["DependencyCycle"]);
+    const desired = desiredFromFlowSet(set);
+    const client = clientFor(emulator, PROD_CLIENT);
+
+    // Front Desk goes first and creates Back Office as a stub; Back Office's own import then fails.
+    await emulator.admin.setFaults("prod", { failJobsForFlows: ["Back Office"] });
+    const failed = await promote(client, request(desired, [], { concurrency: 1 })).catch((e: unknown) => e);
+    expect((failed as Error).message).toMatch(
+      /^flow INBOUNDCALL\/Back Office failed: .*; rolled back 2 flow\(s\)$/,
+    );
+    expect((await emulator.admin.org("prod")).flows.filter((f) => !f.deleted)).toEqual([]);
+
+    await emulator.admin.setFaults("prod", {});
+    const outcome = await promote(client, request(desired, [], { concurrency: 1 }));
+    expect(outcome.plan.actions.map((a) => [a.name, a.after, a.stubs])).toEqual([
+      ["Front Desk", [], ["INBOUNDCALL/Back Office"]],
+      ["Back Office", ["INBOUNDCALL/Front Desk"], []],
+    ]);
+    // Front Desk created Back Office as a stub (1.0); Back Office's own import replaced it (2.0).
+    expect(await publishedVersions(emulator, "prod")).toEqual({ "Back Office": "2.0", "Front Desk": "1.0" });
   });
 });

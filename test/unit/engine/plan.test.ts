@@ -148,3 +148,27 @@ describe("computeLevels", () => {
     });
   });
 });
+
+describe("cycles (cycle policy BreakWithStubs)", () => {
+  const a = desired("INBOUNDCALL", "A", "a", ["INBOUNDCALL/B"]);
+  const b = desired("INBOUNDCALL", "B", "b", ["INBOUNDCALL/A"]);
+
+  it("cuts the edge that closes a cycle and lets the near side create the far side as a stub", () => {
+    const plan = buildPlan({ ...base, desired: [a, b], observed: [], inventory: [] });
+    const byKey = Object.fromEntries(plan.actions.map((x) => [x.key, { after: x.after, stubs: x.stubs }]));
+    expect(byKey).toEqual({
+      "INBOUNDCALL/A": { after: ["INBOUNDCALL/B"], stubs: [] },
+      "INBOUNDCALL/B": { after: [], stubs: ["INBOUNDCALL/A"] },
+    });
+  });
+
+  it("needs no stub when the far side already exists in the org", () => {
+    const plan = buildPlan({
+      ...base,
+      desired: [a, b],
+      observed: [observed("INBOUNDCALL", "A", "a1", "1.0")],
+      inventory: [],
+    });
+    expect(plan.actions.find((x) => x.key === "INBOUNDCALL/B")).toMatchObject({ after: [], stubs: [] });
+  });
+});
