@@ -32,6 +32,12 @@ export class Metrics {
     labelNames: ["namespace", "name", "type", "status"] as const,
     registers: [this.registry],
   });
+  readonly awaitingApproval = new Gauge({
+    name: "ivr_promoter_awaiting_approval",
+    help: "1 while the IvrPromotion has a plan waiting for approval (Ready=False, reason AwaitingApproval).",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
   readonly suspended = new Gauge({
     name: "ivr_promoter_suspend_status",
     help: "1 when the IvrPromotion is suspended.",

@@ -1,0 +1,19 @@
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import type { GitSource } from "../source/index.js";
+import type { EventRecorder } from "./events.js";
+import type { KubeApis } from "./kube-clients.js";
+import type { GenesysClients } from "./steps/genesys.js";
+import type { TargetLocks } from "./target-lock.js";
+
+/** What every reconcile of one reconciler shares: clients, caches, locks. Built once. */
+export interface ReconcilerContext {
+  apis: KubeApis;
+  logger: Logger;
+  metrics: Metrics;
+  source: GitSource;
+  locks: TargetLocks;
+  clients: GenesysClients;
+  events: EventRecorder;
+  now: () => Date;
+}

@@ -1,0 +1,107 @@
+import { API_VERSION, NAMES, type IvrPromotion } from "../api/ivr-promotion.js";
+import type { Logger } from "../logger.js";
+import type { ReconcilerContext } from "./context.js";
+import { SecretReader, readTargetCredentials } from "./credentials.js";
+import { ConfigMapJournalStore } from "./journal-store.js";
+import { patchFinalizers } from "./kube-clients.js";
+import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
+import { forgetObject } from "./reconcile-metrics.js";
+import { StatusDraft, patchStatus } from "./status.js";
+import { FINALIZER, pruneInventory } from "./steps/finalize.js";
+import { targetLockKey } from "./target-lock.js";
+import type { ObjectRef, ReconcileResult } from "./types.js";
+
+/**
+ * An IvrPromotion being deleted. With `spec.prune` the flows in `status.inventory` are deleted from
+ * the org first; otherwise they are orphaned (left as they are, no longer managed). Then the journal
+ * ConfigMap goes and the finalizer is removed, which lets the API server delete the object. If pruning
+ * fails the finalizer stays and the attempt is retried: the object's condition says why (set
+ * `spec.prune: false` to give up and orphan the flows).
+ */
+export async function finalizeObject(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  ref: ObjectRef,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<ReconcileResult> {
+  const finalizers = obj.metadata.finalizers ?? [];
+  if (!finalizers.includes(FINALIZER)) return {};
+  const secrets = new SecretReader(ctx.apis, ref.namespace);
+  const journal = new ConfigMapJournalStore(ctx.apis, {
+    apiVersion: API_VERSION,
+    kind: NAMES.kind,
+    name: ref.name,
+    namespace: ref.namespace,
+    uid: obj.metadata.uid ?? "",
+  });
+  const inventory = obj.status?.inventory ?? [];
+  let stage: Stage = "target";
+  try {
+    if (obj.spec.prune && inventory.length > 0) {
+      const credentials = await readTargetCredentials(secrets, obj.spec.target.credentialsSecretRef.name);
+      const client = ctx.clients.client(obj.spec, credentials);
+      const pruned = await ctx.locks.run(
+        targetLockKey(obj.spec.target, credentials.clientId),
+        async () => {
+          stage = "prune";
+          const org = await client.organization();
+          const target = `${org.name} (${org.id})`;
+          return pruneInventory(
+            obj,
+            client,
+            { target, selfClientId: credentials.clientId, journal, signal },
+            logger,
+          );
+        },
+        signal,
+      );
+      logger.info({ pruned, inventory: inventory.length }, "pruned the flows of a deleted IvrPromotion");
+      await ctx.events.record(subject(obj, ref), {
+        type: "Normal",
+        reason: "Pruned",
+        message: `Deleted ${pruned} flow(s) of ${inventory.length} in the inventory from the org`,
+        knownSecrets: secrets.known,
+      });
+    } else if (inventory.length > 0) {
+      logger.info(
+        { inventory: inventory.length },
+        "orphaning the flows of a deleted IvrPromotion (prune is off)",
+      );
+    }
+    await journal.clear();
+    await patchFinalizers(
+      ctx.apis,
+      ref,
+      obj.metadata.resourceVersion,
+      finalizers.filter((f) => f !== FINALIZER),
+    );
+    await forgetObject(ctx.metrics, ref);
+    return {};
+  } catch (err) {
+    const outcome = outcomeForError(err, stage, secrets.known);
+    logger.warn({ reason: outcome.reason, err: outcome.message }, "finalizing failed");
+    const draft = new StatusDraft(obj, ctx.now());
+    draft.finish(outcome.state === "Stalled" ? { ...outcome, state: "Transient" } : outcome);
+    await patchStatus(ctx.apis, ref, draft);
+    await ctx.events.record(subject(obj, ref), {
+      type: "Warning",
+      reason: outcome.reason ?? "PruneFailed",
+      message: outcome.message,
+      knownSecrets: secrets.known,
+    });
+    // A deleting object must not wait for a spec change that may never come: always retry.
+    return { requeueAfterMs: retryIntervalMs(obj.spec) };
+  }
+}
+
+/** The event subject for an IvrPromotion. */
+export function subject(obj: IvrPromotion, ref: ObjectRef) {
+  return {
+    apiVersion: API_VERSION,
+    kind: NAMES.kind,
+    name: ref.name,
+    namespace: ref.namespace,
+    uid: obj.metadata.uid,
+  };
+}

@@ -1,0 +1,77 @@
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { oneLine } from "../redact.js";
+import type { LeaderEvent } from "./leader-election.js";
+import type { WatchEvent } from "./watch-types.js";
+
+/**
+ * Turns the typed events of the watch and the leader elector into log lines and metrics, so those
+ * components stay free of logging and the log levels live in one place.
+ */
+
+/** A one-line, scrubbed description of any thrown value (messages can echo URLs or tokens). */
+export function describeError(err: unknown): string {
+  return oneLine(err instanceof Error ? err.message : String(err), 500);
+}
+
+/** Logs a watch event and counts reconnects and relists. */
+export function recordWatchEvent(event: WatchEvent, logger: Logger, metrics: Metrics): void {
+  const { scope } = event;
+  switch (event.type) {
+    case "CONNECT":
+      logger.debug({ scope, resourceVersion: event.resourceVersion }, "watch connected");
+      return;
+    case "RELIST":
+      metrics.watchRelists.inc();
+      logger[event.reason === "resync" ? "debug" : "info"](
+        { scope, reason: event.reason, objects: event.objects, resourceVersion: event.resourceVersion },
+        "listed objects",
+      );
+      return;
+    case "RECONNECT": {
+      metrics.watchReconnects.inc();
+      const routine = event.cause === "ended" || event.cause === "resync";
+      logger[routine ? "debug" : "info"](
+        { scope, cause: event.cause, attempt: event.attempt, delayMs: event.delayMs },
+        "re-establishing watch",
+      );
+      return;
+    }
+    case "OLD_RESOURCE_VERSION":
+      logger.info({ scope, resourceVersion: event.resourceVersion }, "resourceVersion expired; relisting");
+      return;
+    case "WATCHDOG":
+      logger.warn({ scope, silentMs: event.silentMs }, "watch silent for too long; restarting it");
+      return;
+    case "ERROR":
+      logger.warn({ scope, phase: event.phase, error: describeError(event.error) }, "watch error");
+      return;
+    case "GIVE_UP":
+      logger.error(
+        { scope, failures: event.failures, error: describeError(event.error) },
+        "watch gave up; /healthz now fails",
+      );
+      return;
+  }
+}
+
+/** Logs a leader-election event. */
+export function recordLeaderEvent(event: LeaderEvent, logger: Logger): void {
+  switch (event.type) {
+    case "ACQUIRED":
+      logger.info({ identity: event.identity, transitions: event.transitions }, "became leader");
+      return;
+    case "LOST":
+      logger.warn({ identity: event.identity, reason: event.reason }, "lost leadership; stopped reconciling");
+      return;
+    case "RELEASED":
+      logger.info({ identity: event.identity }, "released the leader lease");
+      return;
+    case "LEADER_OBSERVED":
+      logger.info({ holder: event.holder }, "another replica is leader");
+      return;
+    case "ERROR":
+      logger.warn({ phase: event.phase, error: describeError(event.error) }, "leader election error");
+      return;
+  }
+}

@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import type { IvrPromotionSpec } from "../../api/ivr-promotion.js";
+import { GenesysClient, RateLimiterRegistry } from "../../genesys/index.js";
+import type { Logger } from "../../logger.js";
+import type { Metrics } from "../../metrics.js";
+import type { TargetCredentials } from "../credentials.js";
+
+/** Clients kept for reuse; beyond this the least recently used is dropped. */
+const MAX_CLIENTS = 128;
+
+/**
+ * Genesys clients for IvrPromotions. `spec.target.endpoint` is the API and login base (the emulator);
+ * `spec.target.region` a region name or domain. Clients are reused across reconciles (keyed by target,
+ * client id, a hash of the secret and the rate), so the OAuth token is fetched once per client rather
+ * than once per reconcile, and a rotated secret simply makes a new client.
+ * Throttling is shared per (API base, OAuth client) through a RateLimiterRegistry: the process-wide
+ * one, or, for `spec.rateLimit.requestsPerMinute`, one registry per distinct rate, so objects using
+ * the same client at the same rate still share a bucket.
+ */
+export class GenesysClients {
+  private readonly byRate = new Map<number, RateLimiterRegistry>();
+  private readonly cache = new Map<string, GenesysClient>();
+
+  constructor(
+    private readonly shared: RateLimiterRegistry,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A client for the object's target, acting as `credentials`. */
+  client(spec: IvrPromotionSpec, credentials: TargetCredentials): GenesysClient {
+    const { endpoint, region } = spec.target;
+    const perMinute = spec.rateLimit?.requestsPerMinute;
+    const secretHash = createHash("sha256").update(credentials.clientSecret).digest("hex");
+    const key = JSON.stringify([
+      endpoint ?? "",
+      region ?? "",
+      credentials.clientId,
+      secretHash,
+      perMinute ?? 0,
+    ]);
+    let client = this.cache.get(key);
+    if (client) {
+      this.cache.delete(key); // re-inserted below: most recently used last
+    } else {
+      const target = endpoint ? { baseUrl: endpoint, ...credentials } : { region, ...credentials };
+      client = new GenesysClient(target, {
+        logger: this.logger,
+        limiters: this.limiters(perMinute),
+        observer: this.metrics.genesysObserver(),
+      });
+    }
+    this.cache.set(key, client);
+    if (this.cache.size > MAX_CLIENTS) this.cache.delete(this.cache.keys().next().value as string);
+    return client;
+  }
+
+  private limiters(perMinute: number | undefined): RateLimiterRegistry {
+    if (perMinute === undefined) return this.shared;
+    let registry = this.byRate.get(perMinute);
+    if (!registry) {
+      registry = new RateLimiterRegistry({ requests: perMinute, windowSeconds: 60 });
+      this.byRate.set(perMinute, registry);
+    }
+    return registry;
+  }
+}
