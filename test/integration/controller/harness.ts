@@ -218,7 +218,15 @@ export class OperatorProcess {
     private readonly exited: Promise<void>,
   ) {}
 
-  static async start(kubeconfig: string, options: { dir: string; labelSelector?: string; logName?: string }) {
+  static async start(
+    kubeconfig: string,
+    options: {
+      dir: string;
+      labelSelector?: string;
+      logName?: string;
+      leaderElection?: { lease: string; identity: string };
+    },
+  ) {
     const logFile = join(options.dir, options.logName ?? "operator.log");
     const fd = openSync(logFile, "a");
     const args = [
@@ -228,7 +236,15 @@ export class OperatorProcess {
       "operator",
       "--kubeconfig",
       kubeconfig,
-      "--leader-elect=false",
+      ...(options.leaderElection
+        ? [
+            "--leader-elect=true",
+            "--lease-name",
+            options.leaderElection.lease,
+            "--lease-namespace",
+            "default",
+          ]
+        : ["--leader-elect=false"]),
       "--http-addr",
       "127.0.0.1:0",
       "--git-cache-dir",
@@ -238,7 +254,11 @@ export class OperatorProcess {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ["ignore", fd, fd],
-      env: { ...process.env, IVR_PROMOTER_LOG_LEVEL: "debug" },
+      env: {
+        ...process.env,
+        IVR_PROMOTER_LOG_LEVEL: "debug",
+        ...(options.leaderElection ? { POD_NAME: options.leaderElection.identity } : {}),
+      },
     });
     closeSync(fd);
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
