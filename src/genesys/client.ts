@@ -5,6 +5,7 @@ import { TokenProvider } from "./auth.js";
 import * as deps from "./dependencies.js";
 import * as flows from "./flows.js";
 import { GenesysHttp } from "./http.js";
+import { JobTiming } from "./job-timing.js";
 import * as jobs from "./jobs.js";
 import * as objects from "./objects.js";
 import type { GenesysObserver } from "./observer.js";
@@ -97,6 +98,7 @@ export class GenesysClient {
         max: options.pollIntervalMs?.max ?? jobs.DEFAULT_POLL.max,
         timeout: options.pollIntervalMs?.timeout ?? jobs.DEFAULT_POLL.timeout,
       },
+      timing: new JobTiming(),
     };
   }
 

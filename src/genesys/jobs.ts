@@ -12,12 +12,14 @@ import {
   type JobResult,
   type JobState,
 } from "./schemas.js";
+import { pollWaits, type JobTiming } from "./job-timing.js";
 import { sleep } from "./sleep.js";
 
 /**
  * Architect jobs (genesys-api.md §3): import (= create/update + publish, what Archy and Terraform do),
- * export and validate. Polling starts small and backs off to a maximum, so a fast job costs a couple of
- * status calls and a slow one does not burn the rate limit.
+ * export and validate. The first poll waits for most of the client's typical job duration (once known),
+ * later ones back off to a maximum, so a job costs about two status calls and a slow one does not burn
+ * the rate limit.
  */
 export interface PollIntervals {
   /** First wait before polling a job (default 50 ms). */
@@ -36,6 +38,8 @@ export interface JobDeps {
   http: GenesysHttp;
   presigned: PresignedDeps;
   poll: PollIntervals;
+  /** Recent job durations of this client, for the first poll's wait. */
+  timing: JobTiming;
 }
 
 const TERMINAL = new Set(["Success", "Failure"]);
@@ -48,19 +52,23 @@ export async function pollJob(
   jobId: string,
   signal?: AbortSignal,
 ): Promise<JobState> {
-  const deadline = Date.now() + deps.poll.timeout;
-  let interval = Math.max(1, deps.poll.initial);
+  const started = Date.now();
+  const deadline = started + deps.poll.timeout;
+  const nextWait = pollWaits(deps.poll.initial, deps.poll.max, deps.timing.typical(what));
   for (;;) {
+    const interval = nextWait();
     await sleep(interval, signal);
     const state = await deps.http.json(
       { method: "GET", route, params: { jobId }, query: { expand: "messages" }, signal },
       JobStateSchema,
     );
     // Registered/Started, and any status this client does not know yet, mean "keep polling" (TF does the same).
-    if (TERMINAL.has(state.status)) return state;
+    if (TERMINAL.has(state.status)) {
+      deps.timing.record(what, Date.now() - started);
+      return state;
+    }
     if (Date.now() + interval > deadline)
       throw new JobTimeoutError(what, jobId, state.status, deps.poll.timeout);
-    interval = Math.min(deps.poll.max, interval * 2);
   }
 }
 
