@@ -181,8 +181,11 @@ export const IvrPromotionSpecSchema = z
       .int()
       .min(1)
       .max(16)
-      .default(4)
-      .describe("Flows imported in parallel within one dependency level."),
+      .default(8)
+      .describe(
+        "Flow imports in flight at once; a flow starts as soon as the flows it uses are published. " +
+          "The rate limit, not this, should be the bound: an import job costs about 4 calls and takes seconds.",
+      ),
     lockPolicy: z
       .enum(["Fail", "ForceUnlock"])
       .default("Fail")

@@ -23,7 +23,7 @@ export const PROMOTION_OPTIONS = {
   prune: { type: "boolean", default: false },
   "lock-policy": { type: "string", default: "Fail" },
   "cycle-policy": { type: "string", default: "Reject" },
-  concurrency: { type: "string", default: "4" },
+  concurrency: { type: "string", default: "8" },
   output: { type: "string", default: "text" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -40,7 +40,7 @@ behaviour:
   --prune                   delete flows this tool applied before that left the set
   --lock-policy P           Fail (default) or ForceUnlock for flows locked by someone else
   --cycle-policy P          Reject (default) or BreakWithStubs for flows that reference each other
-  --concurrency N           imports in flight at once (default 4)
+  --concurrency N           imports in flight at once (default 8)
   --output text|json`;
 
 type Values = { [K in keyof typeof PROMOTION_OPTIONS]?: string | boolean };
@@ -68,7 +68,7 @@ export async function preparePromotion(values: Values, ctx: CommandContext): Pro
   if (cyclePolicy !== "Reject" && cyclePolicy !== "BreakWithStubs") {
     throw new UsageError(`--cycle-policy must be Reject or BreakWithStubs, got '${cyclePolicy}'`);
   }
-  const concurrency = Number(str("concurrency") ?? "4");
+  const concurrency = Number(str("concurrency") ?? "8");
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new UsageError("--concurrency must be an integer from 1 to 32");
   }

@@ -95,7 +95,7 @@ describe("IvrPromotion CRD", () => {
   it("keeps defaults and drops what Kubernetes does not accept", () => {
     expect(nodeAt("spec.interval").default).toBe("10m");
     expect(nodeAt("spec.concurrency")).toMatchObject({
-      default: 4,
+      default: 8,
       minimum: 1,
       maximum: 16,
       format: "int64",

@@ -23,7 +23,7 @@ describe("IvrPromotionSpecSchema", () => {
       interval: "10m",
       suspend: false,
       prune: false,
-      concurrency: 4,
+      concurrency: 8,
       lockPolicy: "Fail",
       cyclePolicy: "Reject",
     });

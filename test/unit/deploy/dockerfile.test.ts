@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { IMAGE_NODE_OPTIONS } from "../../../bench/operator-scale.js";
 
 /**
  * The Dockerfile cannot be built on this machine (no Docker), so its key properties are checked by
@@ -58,6 +59,13 @@ const inStage = (stage: number, keyword: string) =>
 const stageIndex = (name: string) => dockerfile.stages.indexOf(name);
 
 describe("Dockerfile", () => {
+  it("caps V8's heap exactly as the operator-scale benchmark measured it", () => {
+    const env = inStage(finalStage, "ENV")
+      .map((i) => i.args)
+      .join(" ");
+    expect(env).toContain(`NODE_OPTIONS=${IMAGE_NODE_OPTIONS}`);
+  });
+
   it("builds in separate stages from a Node 20 slim base", () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
     const arg = dockerfile.instructions.find((i) => i.keyword === "ARG" && i.args.startsWith("NODE_IMAGE="));
