@@ -114,7 +114,9 @@ export async function applyPlan(
   if (failure) {
     await journalChain.catch(() => undefined);
     const outcome = await rollBack(journal.entries, client, emit);
-    await options.journal.clear();
+    // An incomplete rollback keeps its journal: the next run tries again before anything else.
+    if (outcome.errors.length === 0) await options.journal.clear();
+    else await options.journal.write(journal).catch(() => undefined);
     throw new ApplyFailedError(
       failure.key,
       outcome.restored,
