@@ -1,5 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { EXAMPLES, exampleFiles } from "../helpers/examples.js";
+import { join } from "node:path";
 import {
   ApiException,
   CoreV1Api,
@@ -9,8 +9,6 @@ import {
 } from "@kubernetes/client-node";
 import { GROUP, IvrPromotionSchema, NAMES, VERSION, type IvrPromotion } from "../../src/api/ivr-promotion.js";
 import { loadSeedFile, type EmulatorSeed } from "../../src/emulator/index.js";
-import type { RepoFiles } from "../helpers/git-repo.js";
-import { REPO_ROOT } from "../helpers/deploy-tools.js";
 
 /**
  * The user's story, shared by the e2e test (here and on kind) and the RBAC test: put credentials in a
@@ -19,24 +17,8 @@ import { REPO_ROOT } from "../helpers/deploy-tools.js";
  * the emulator and the Git server run (processes here, pods on kind) is the caller's business.
  */
 
-const EXAMPLES = join(REPO_ROOT, "examples");
-
-/** The examples/ flow set as repository files: manifest, environments and flows. */
-export async function exampleRepoFiles(): Promise<RepoFiles> {
-  const files: RepoFiles = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      const rel = relative(EXAMPLES, full).split("\\").join("/");
-      if (entry.isDirectory()) await walk(full);
-      else if (rel === "ivr-promoter.yaml" || rel.startsWith("environments/") || rel.startsWith("flows/")) {
-        files[rel] = await readFile(full, "utf8");
-      }
-    }
-  };
-  await walk(EXAMPLES);
-  return files;
-}
+/** The examples/ flow set as repository files (see test/helpers/examples.ts). */
+export const exampleRepoFiles = exampleFiles;
 
 /** The examples/ emulator seed (orgs dev and prod); the kind e2e mounts the same file. */
 export function exampleSeed(): Promise<EmulatorSeed> {

@@ -1,8 +1,9 @@
+import { EXAMPLES, exampleFiles } from "../../helpers/examples.js";
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   ApiException,
@@ -23,7 +24,7 @@ import {
 } from "../../../src/api/ivr-promotion.js";
 import { loadSeedFile, type EmulatorSeed } from "../../../src/emulator/index.js";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
-import { makeRepo, type RepoFiles, type TestRepo } from "../../helpers/git-repo.js";
+import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 import { installCrds, startKubeApiServer, type KubeApiServer } from "../../helpers/kube-apiserver.js";
 
 /**
@@ -33,25 +34,9 @@ import { installCrds, startKubeApiServer, type KubeApiServer } from "../../helpe
  */
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const EXAMPLES = join(ROOT, "examples");
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-/** The examples/ flow set (manifest, environments, flows) as repository files at the root. */
-export async function exampleFiles(): Promise<RepoFiles> {
-  const files: RepoFiles = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      const rel = relative(EXAMPLES, full).split("\\").join("/");
-      if (entry.isDirectory()) await walk(full);
-      else if (rel === "ivr-promoter.yaml" || rel.startsWith("environments/") || rel.startsWith("flows/")) {
-        files[rel] = await readFile(full, "utf8");
-      }
-    }
-  };
-  await walk(EXAMPLES);
-  return files;
-}
+export { exampleFiles };
 
 /** The examples/ emulator seed (orgs dev and prod), with `jobDurationMs` overridden when given. */
 export async function exampleSeed(jobDurationMs?: number): Promise<EmulatorSeed> {
