@@ -136,7 +136,9 @@ function settle(obj: IvrPromotion, draft: StatusDraft, finish: Finish): Reconcil
       return "skipped";
     case "done":
       draft.finish(finish.outcome);
-      return finish.outcome.state === "Ready" ? "success" : "failure";
+      if (finish.outcome.state === "Ready") return "success";
+      // Waiting for an approval or a dependency is the object working as asked, not a failed reconcile.
+      return NORMAL_WAITS.has(finish.outcome.reason ?? "") ? "skipped" : "failure";
   }
 }
 
