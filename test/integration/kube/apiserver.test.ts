@@ -127,7 +127,7 @@ describe("IvrPromotion CRD on a real API server", () => {
       interval: "10m",
       suspend: false,
       prune: false,
-      concurrency: 4,
+      concurrency: 8,
       lockPolicy: "Fail",
       cyclePolicy: "Reject",
     });
