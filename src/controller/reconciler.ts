@@ -68,13 +68,38 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
     events: new EventRecorder(apis, logger, now),
     now,
   };
-  return { reconcile: (ref, signal) => reconcile(ctx, ref, signal) };
+  return { reconcile: (ref, signal) => reconcileCounted(ctx, ref, signal) };
+}
+
+/**
+ * A reconcile that throws before it could record its outcome (the Kubernetes API failed, say) still
+ * counts as a failure in the metrics, so alerts on the error rate see it; the runtime backs off.
+ */
+async function reconcileCounted(
+  ctx: ReconcilerContext,
+  ref: ObjectRef,
+  signal: AbortSignal,
+): Promise<ReconcileResult> {
+  const started = performance.now();
+  const state = { recorded: false };
+  try {
+    return await reconcile(ctx, ref, signal, state);
+  } catch (err) {
+    if (!state.recorded && !signal.aborted) {
+      const id = { namespace: ref.namespace, name: ref.name };
+      ctx.metrics.reconcileTotal.inc({ ...id, result: "failure" });
+      ctx.metrics.reconcileErrors.inc({ ...id, reason: "ReconcileError" });
+      ctx.metrics.reconcileDuration.observe(id, (performance.now() - started) / 1000);
+    }
+    throw err;
+  }
 }
 
 async function reconcile(
   ctx: ReconcilerContext,
   ref: ObjectRef,
   signal: AbortSignal,
+  state: { recorded: boolean },
 ): Promise<ReconcileResult> {
   const started = performance.now();
   const log = ctx.logger.child({ namespace: ref.namespace, name: ref.name });
@@ -110,6 +135,7 @@ async function reconcile(
   const result = settle(obj, draft, finish);
   await patchStatus(ctx.apis, ref, draft);
   await emitEvent(ctx, obj, ref, draft, finish);
+  state.recorded = true;
   recordReconcile(ctx.metrics, ref, {
     result,
     seconds: (performance.now() - started) / 1000,
