@@ -9,7 +9,7 @@ import { JobTiming } from "./job-timing.js";
 import * as jobs from "./jobs.js";
 import * as objects from "./objects.js";
 import type { GenesysObserver } from "./observer.js";
-import { RateLimiterRegistry } from "./rate-limiter.js";
+import { RateLimiterRegistry, type RateLimitConfig } from "./rate-limiter.js";
 import { resolveHosts } from "./regions.js";
 import { retryPolicy, type RetryPolicy } from "./retry.js";
 import type {
@@ -39,6 +39,8 @@ export interface GenesysClientOptions {
   logger: Logger;
   /** The process-wide registry (built once in main.ts); without it the client throttles alone. */
   limiters?: RateLimiterRegistry;
+  /** This caller's rate towards the org (e.g. `spec.rateLimit`); the strictest per OAuth client wins. */
+  rateLimit?: Partial<RateLimitConfig>;
   observer?: GenesysObserver;
   retry?: Partial<RetryPolicy>;
   /** Job polling: first wait and longest wait in ms (defaults 50 and 2000), and the overall timeout. */
@@ -84,7 +86,7 @@ export class GenesysClient {
       got: instance,
       apiBase: hosts.apiBase,
       auth,
-      limiter: limiters.forClient(hosts.apiBase, target.clientId),
+      limiter: limiters.forClient(hosts.apiBase, target.clientId, options.rateLimit),
       policy,
       logger,
       observer: options.observer,

@@ -45,8 +45,8 @@ export function bucketParameters(config: RateLimitConfig): BucketParameters {
  * long to wait before using it, so waiting callers are spaced at the refill rate.
  */
 export class TokenBucket {
-  readonly capacity: number;
-  readonly refillPerMs: number;
+  capacity: number;
+  refillPerMs: number;
   private tokens: number;
   /** Time up to which refill has been accounted; in the future while paused (no refill during a pause). */
   private last: number;
@@ -82,6 +82,15 @@ export class TokenBucket {
     this.last = Math.max(this.last, this.pausedUntil);
     this.tokens = 0;
     this.epoch += 1;
+  }
+
+  /** Applies a stricter rate (see {@link RateLimiterRegistry.forClient}); tokens in hand are capped to it. */
+  retune(params: BucketParameters): void {
+    const now = this.refill();
+    this.capacity = params.capacity;
+    this.refillPerMs = params.refillPerMs;
+    this.tokens = Math.min(this.tokens, this.capacity);
+    this.last = Math.max(this.last, now);
   }
 
   /** Milliseconds until the current pause ends (0 when not paused). */
@@ -125,13 +134,20 @@ export class RateLimiterRegistry {
     this.config = { ...DEFAULT_RATE_LIMIT, ...definedOnly(config) };
   }
 
-  /** The shared bucket of `clientId` at `apiBase`, created on first use. */
-  forClient(apiBase: string, clientId: string): TokenBucket {
+  /**
+   * The shared bucket of `clientId` at `apiBase`, created on first use. `override` asks for another rate
+   * (an IvrPromotion's `spec.rateLimit`); callers of one OAuth client still share one bucket, and the
+   * strictest rate any of them asked for wins, since the org's limit is per client, not per caller.
+   */
+  forClient(apiBase: string, clientId: string, override: Partial<RateLimitConfig> = {}): TokenBucket {
     const key = `${apiBase}\n${clientId}`;
+    const params = bucketParameters({ ...this.config, ...definedOnly(override) });
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(bucketParameters(this.config), this.clock);
+      bucket = new TokenBucket(params, this.clock);
       this.buckets.set(key, bucket);
+    } else if (params.refillPerMs < bucket.refillPerMs) {
+      bucket.retune(params);
     }
     return bucket;
   }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IvrPromotionSpec } from "../../api/ivr-promotion.js";
-import { GenesysClient, RateLimiterRegistry } from "../../genesys/index.js";
+import type { RateLimiterRegistry } from "../../genesys/index.js";
+import { GenesysClient } from "../../genesys/index.js";
 import type { Logger } from "../../logger.js";
 import type { Metrics } from "../../metrics.js";
 import type { TargetCredentials } from "../credentials.js";
@@ -13,12 +14,11 @@ const MAX_CLIENTS = 128;
  * `spec.target.region` a region name or domain. Clients are reused across reconciles (keyed by target,
  * client id, a hash of the secret and the rate), so the OAuth token is fetched once per client rather
  * than once per reconcile, and a rotated secret simply makes a new client.
- * Throttling is shared per (API base, OAuth client) through a RateLimiterRegistry: the process-wide
- * one, or, for `spec.rateLimit.requestsPerMinute`, one registry per distinct rate, so objects using
- * the same client at the same rate still share a bucket.
+ * Throttling is shared per (API base, OAuth client) through the process-wide RateLimiterRegistry;
+ * `spec.rateLimit.requestsPerMinute` asks for a lower rate, and the strictest asked for by any object
+ * using that OAuth client applies to all of them (the org limits the client, not the object).
  */
 export class GenesysClients {
-  private readonly byRate = new Map<number, RateLimiterRegistry>();
   private readonly cache = new Map<string, GenesysClient>();
 
   constructor(
@@ -46,22 +46,13 @@ export class GenesysClients {
       const target = endpoint ? { baseUrl: endpoint, ...credentials } : { region, ...credentials };
       client = new GenesysClient(target, {
         logger: this.logger,
-        limiters: this.limiters(perMinute),
+        limiters: this.shared,
+        ...(perMinute === undefined ? {} : { rateLimit: { requests: perMinute, windowSeconds: 60 } }),
         observer: this.metrics.genesysObserver(),
       });
     }
     this.cache.set(key, client);
     if (this.cache.size > MAX_CLIENTS) this.cache.delete(this.cache.keys().next().value as string);
     return client;
-  }
-
-  private limiters(perMinute: number | undefined): RateLimiterRegistry {
-    if (perMinute === undefined) return this.shared;
-    let registry = this.byRate.get(perMinute);
-    if (!registry) {
-      registry = new RateLimiterRegistry({ requests: perMinute, windowSeconds: 60 });
-      this.byRate.set(perMinute, registry);
-    }
-    return registry;
   }
 }

@@ -143,6 +143,19 @@ describe("RateLimiterRegistry", () => {
     expect(registry.forClient("https://api.mypurecloud.de", "client-a")).not.toBe(a);
   });
 
+  it("keeps one bucket per client when callers ask for different rates; the strictest wins", () => {
+    const registry = new RateLimiterRegistry();
+    const api = "https://api.mypurecloud.ie";
+    const shared = registry.forClient(api, "client-a");
+    const defaultRate = shared.refillPerMs;
+    expect(registry.forClient(api, "client-a", { requests: 120 })).toBe(shared);
+    expect(shared.refillPerMs).toBeLessThan(defaultRate);
+    const strict = shared.refillPerMs;
+    registry.forClient(api, "client-a", { requests: 240 }); // looser: ignored
+    expect(shared.refillPerMs).toBe(strict);
+    expect(strict).toBeCloseTo(bucketParameters({ ...DEFAULT_RATE_LIMIT, requests: 120 }).refillPerMs, 12);
+  });
+
   it("fills unset fields from the defaults", () => {
     const registry = new RateLimiterRegistry({ requests: 10, windowSeconds: undefined });
     expect(registry.config).toEqual({ ...DEFAULT_RATE_LIMIT, requests: 10 });
