@@ -2,9 +2,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { simpleGit } from "simple-git";
-import { parse as parseYaml } from "yaml";
 import { exportFromOrg, type ExportedFile } from "../engine/export.js";
 import { loadDesired } from "../engine/load.js";
+import { parseLayoutFile } from "../flowset/layout-file.js";
+import { EnvironmentFileSchema } from "../flowset/layout-schema.js";
 import { UsageError, type Command } from "./command.js";
 import { writeInventory } from "./state.js";
 import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags } from "./target.js";
@@ -113,8 +114,8 @@ async function readEnvironmentValues(file: string): Promise<Record<string, strin
   } catch {
     throw new UsageError(`cannot read ${file}: the environment file is needed to put placeholders back`);
   }
-  const doc = parseYaml(text) as { values?: Record<string, unknown> } | null;
-  return Object.fromEntries(Object.entries(doc?.values ?? {}).map(([k, v]) => [k, String(v)]));
+  const env = parseLayoutFile(EnvironmentFileSchema, text, file);
+  return Object.fromEntries(Object.entries(env.values).map(([k, v]) => [k, String(v)]));
 }
 
 /** Where each flow already lives in the repository, so an export updates that file instead of adding one. */
