@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { planPromotion, promote } from "../engine/promote.js";
-import { UsageError, type Command } from "./command.js";
+import { parseCommandArgs, type Command } from "./command.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan } from "./render-plan.js";
@@ -74,17 +73,9 @@ export const applyCommand: Command = {
 };
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        ...PROMOTION_OPTIONS,
-        "dry-run": { type: "boolean", default: false },
-        approve: { type: "string" },
-      },
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new UsageError(`apply: ${(err as Error).message}`);
-  }
+  return parseCommandArgs("apply", argv, {
+    ...PROMOTION_OPTIONS,
+    "dry-run": { type: "boolean", default: false },
+    approve: { type: "string" },
+  });
 }

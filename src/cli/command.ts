@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { EnvConfig } from "../config.js";
 import type { Logger } from "../logger.js";
 
@@ -21,4 +22,25 @@ export interface Command {
 /** A usage error: printed as one line with the command's help hint, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+/**
+ * node:util parseArgs for a command, with no positionals allowed; a bad flag becomes a one-line
+ * UsageError naming the command (exit code 2).
+ */
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig["options"]>>(
+  command: string,
+  args: string[],
+  options: O,
+) {
+  try {
+    return parseArgs<{ args: string[]; options: O; allowPositionals: false; strict: true }>({
+      args,
+      options,
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${command}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -2,11 +2,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { simpleGit } from "simple-git";
 import { loadSeedFile, startEmulator, type EmulatorSeed } from "../emulator/index.js";
 import { applyCommand } from "./apply.js";
-import { UsageError, type Command, type CommandContext } from "./command.js";
+import { parseCommandArgs, type Command, type CommandContext } from "./command.js";
 import { planCommand } from "./plan.js";
 
 const HELP = `usage: ivr-promoter demo [--examples DIR] [--keep]
@@ -24,19 +23,11 @@ export const demoCommand: Command = {
   name: "demo",
   summary: "promote examples/ dev → prod on the embedded emulator",
   async run(argv, ctx) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          examples: { type: "string" },
-          keep: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      }));
-    } catch (err) {
-      throw new UsageError(`demo: ${(err as Error).message}`);
-    }
+    const { values } = parseCommandArgs("demo", argv, {
+      examples: { type: "string" },
+      keep: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
     if (values.help) {
       ctx.stdout.write(`${HELP}\n`);
       return 0;

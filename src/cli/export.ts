@@ -1,12 +1,11 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { simpleGit } from "simple-git";
 import { exportFromOrg, type ExportedFile } from "../engine/export.js";
 import { loadDesired } from "../engine/load.js";
 import { parseLayoutFile } from "../flowset/layout-file.js";
 import { EnvironmentFileSchema } from "../flowset/layout-schema.js";
-import { UsageError, type Command } from "./command.js";
+import { UsageError, parseCommandArgs, type Command } from "./command.js";
 import { writeInventory } from "./state.js";
 import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags } from "./target.js";
 
@@ -82,28 +81,21 @@ export const exportCommand: Command = {
 };
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        ...TARGET_OPTIONS,
-        dir: { type: "string" },
-        path: { type: "string" },
-        env: { type: "string" },
-        flow: { type: "string", multiple: true },
-        type: { type: "string", multiple: true },
-        all: { type: "boolean" },
-        branch: { type: "string" },
-        message: { type: "string" },
-        "no-commit": { type: "boolean" },
-        "allow-unknown-dependencies": { type: "boolean" },
-        "state-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError(`export: ${(err as Error).message}`);
-  }
+  return parseCommandArgs("export", argv, {
+    ...TARGET_OPTIONS,
+    dir: { type: "string" },
+    path: { type: "string" },
+    env: { type: "string" },
+    flow: { type: "string", multiple: true },
+    type: { type: "string", multiple: true },
+    all: { type: "boolean" },
+    branch: { type: "string" },
+    message: { type: "string" },
+    "no-commit": { type: "boolean" },
+    "allow-unknown-dependencies": { type: "boolean" },
+    "state-dir": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }).values;
 }
 
 /** The environment's plain values (secret values are never reverse-substituted: they must not be exported). */

@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { planPromotion } from "../engine/promote.js";
-import { UsageError, type Command } from "./command.js";
+import { parseCommandArgs, type Command } from "./command.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan } from "./render-plan.js";
 
@@ -38,13 +37,8 @@ export const planCommand: Command = {
 };
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: { ...PROMOTION_OPTIONS, verbose: { type: "boolean", default: false } },
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new UsageError(`plan: ${(err as Error).message}`);
-  }
+  return parseCommandArgs("plan", argv, {
+    ...PROMOTION_OPTIONS,
+    verbose: { type: "boolean", default: false },
+  });
 }
