@@ -3,6 +3,11 @@ import { desiredFromFlowSet } from "../src/engine/desired.js";
 import type { DesiredFlow } from "../src/engine/model.js";
 import { computeLevels } from "../src/engine/plan.js";
 import { buildFlowSet } from "../src/flowset/flow-set.js";
+import {
+  callCommonModuleAction,
+  callDataAction,
+  evaluateScheduleGroupAction,
+} from "../test/helpers/archy-actions.js";
 
 /**
  * Generates a realistic flow set of N flows as a dependency DAG of five levels, written as real Archy
@@ -278,30 +283,9 @@ interface InboundRefs {
 /** An inbound call flow: a start task with the by-name actions `refs` asks for, then a menu. */
 function inboundYaml(name: string, revision: string, refs: InboundRefs): string {
   const actions: string[] = [];
-  if (refs.scheduleGroup)
-    actions.push(`          - evaluateScheduleGroup:
-              name: Hours
-              scheduleGroup:
-                lit:
-                  name: ${JSON.stringify(refs.scheduleGroup)}`);
-  if (refs.dataAction)
-    actions.push(`          - callData:
-              name: Lookup
-              timeout:
-                lit:
-                  minutes: 1
-              category:
-                ${JSON.stringify(refs.dataAction.category)}:
-                  dataAction:
-                    ${JSON.stringify(refs.dataAction.name)}:
-                      inputs: {}`);
-  if (refs.module)
-    actions.push(`          - callCommonModule:
-              name: Common
-              commonModule:
-                ${JSON.stringify(refs.module)}:
-                  ver_latestPublished:
-                    inputs: {}`);
+  if (refs.scheduleGroup) actions.push(evaluateScheduleGroupAction(refs.scheduleGroup));
+  if (refs.dataAction) actions.push(callDataAction(refs.dataAction.category, refs.dataAction.name));
+  if (refs.module) actions.push(callCommonModuleAction(refs.module));
   if (refs.bot)
     actions.push(`          - callBotFlow:
               name: Self Service

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { z } from "zod";
 import { GROUP, NAMES, VERSION } from "../src/api/ivr-promotion.js";
+import { commonModuleYaml } from "../test/helpers/seeds.js";
 
 /**
  * The Kubernetes side of the operator bench: the flow sets of the teams (one Git repository, one
@@ -27,18 +28,7 @@ export function teamFiles(i: number): Record<string, string> {
   const queue = `Queue ${String((i % 12) + 1).padStart(2, "0")}`;
   return {
     [`${dir}/environments/bench.yaml`]: `values:\n  team: "Team ${pad3(i)}"\n  queue: "${queue}"\n`,
-    [`${dir}/flows/module.yaml`]: `commonModule:
-  name: "{{team}} Greeting"
-  division: Home
-  startUpRef: "/commonModule/tasks/task[Start_10]"
-  tasks:
-    - task:
-        name: Start
-        refId: Start_10
-        actions:
-          - endTask:
-              name: End
-`,
+    [`${dir}/flows/module.yaml`]: commonModuleYaml("{{team}} Greeting"),
     [`${dir}/flows/hold.yaml`]: `inqueueCall:
   name: "{{team}} Hold"
   division: Home

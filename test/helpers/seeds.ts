@@ -1,4 +1,5 @@
 import type { EmulatorSeed, SeedObjects } from "../../src/emulator/index.js";
+import { callCommonModuleAction, callDataAction, evaluateScheduleGroupAction } from "./archy-actions.js";
 
 /** OAuth client of the `dev` org in {@link twoOrgSeed}. */
 export const DEV_CLIENT = { id: "dev-client", secret: "dev-secret", name: "CI promoter" } as const;
@@ -56,33 +57,9 @@ export interface FlowRefs {
 /** A small but real Archy inbound call flow named `name` that references what `refs` lists. */
 export function inboundCallYaml(name: string, refs: FlowRefs = {}): string {
   const actions: string[] = [];
-  if (refs.dataAction) {
-    actions.push(`          - callData:
-              name: Lookup
-              timeout:
-                lit:
-                  minutes: 1
-              category:
-                ${JSON.stringify(refs.dataAction.category)}:
-                  dataAction:
-                    ${JSON.stringify(refs.dataAction.name)}:
-                      inputs: {}`);
-  }
-  if (refs.commonModule) {
-    actions.push(`          - callCommonModule:
-              name: Common
-              commonModule:
-                ${JSON.stringify(refs.commonModule)}:
-                  ver_latestPublished:
-                    inputs: {}`);
-  }
-  if (refs.scheduleGroup) {
-    actions.push(`          - evaluateScheduleGroup:
-              name: Hours
-              scheduleGroup:
-                lit:
-                  name: ${JSON.stringify(refs.scheduleGroup)}`);
-  }
+  if (refs.dataAction) actions.push(callDataAction(refs.dataAction.category, refs.dataAction.name));
+  if (refs.commonModule) actions.push(callCommonModuleAction(refs.commonModule));
+  if (refs.scheduleGroup) actions.push(evaluateScheduleGroupAction(refs.scheduleGroup));
   if (refs.transferToFlow) {
     actions.push(`          - transferToFlow:
               name: Transfer
