@@ -54,6 +54,12 @@ export class Metrics {
     help: "Flows restored to their previous version (or deleted) by a rollback.",
     registers: [this.registry],
   });
+  readonly driftDetected = new Counter({
+    name: "ivr_promoter_drift_detected_total",
+    help: "Flows found published outside Git (by anyone, this operator's client included) and put back.",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
   readonly genesysRequests = new Counter({
     name: "ivr_promoter_genesys_requests_total",
     help: "Genesys Cloud API requests, by method, route template and status code.",

@@ -60,6 +60,12 @@ export const Reason = {
   RateLimited: "RateLimited",
   /** A flow is locked (checked out) by someone else and `spec.lockPolicy` is Fail. */
   Locked: "Locked",
+  /** Flows were published in the org outside Git (by anyone, this operator's client included); put back. */
+  DriftDetected: "DriftDetected",
+  /** This replica lost the right to write for the object; the new leader carries on. */
+  FencedOut: "FencedOut",
+  /** Import jobs of an interrupted run are still running; recovery waits for them. */
+  JobsInFlight: "JobsInFlight",
   /** The spec is invalid in a way the CRD schema cannot express (e.g. a dependsOn loop between objects). */
   InvalidSpec: "InvalidSpec",
 } as const;

@@ -93,6 +93,18 @@ export const IvrPromotionStatusSchema = z
       .describe("The last ivr.promoter.dev/requested-at annotation value acted on."),
     inventory: z.array(InventoryItemSchema).optional().describe("Flows applied by this object."),
     pendingPlan: PendingPlanSchema.optional(),
+    drift: z
+      .array(
+        z.object({
+          flow: z.string().describe("The flow, as TYPE/name."),
+          detail: z.string().describe("What differed (the published version, and the one we applied)."),
+        }),
+      )
+      .max(100)
+      .optional()
+      .describe(
+        "Flows found changed in the org outside Git by the last apply (whoever published them), then put back.",
+      ),
     history: z
       .array(HistoryEntrySchema)
       .max(HISTORY_LIMIT)

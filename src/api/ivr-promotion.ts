@@ -198,6 +198,14 @@ export const IvrPromotionSpecSchema = z
       .describe(
         "Flows that reference each other in a cycle: Reject, or BreakWithStubs (create stubs first).",
       ),
+    rollbackStrategy: z
+      .enum(["Reimport", "RepublishVersion"])
+      .default("Reimport")
+      .describe(
+        "How a failed run restores flows that existed: Reimport (import the pre-run content again through " +
+          "the jobs API, then verify it) or RepublishVersion (publish the previous version id again; opt-in, " +
+          "relies on an API behaviour Genesys does not document).",
+      ),
   })
   .describe("Desired state: which Git revision of which flow set goes into which Genesys org, and how.");
 /** The spec as stored (defaults applied). */

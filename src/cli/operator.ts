@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startHttpServer } from "../controller/http-server.js";
@@ -41,14 +42,22 @@ export const operatorCommand: Command = {
     const kubeConfig = loadKubeConfig(args.kubeconfig);
     const logger = ctx.logger;
     const metrics = new Metrics({ defaultMetrics: true });
+    // The reconciler asks the operator (built next, around it) for the right to write, lazily.
+    let operator: Operator | undefined;
+    const writer = `${args.identity}/${randomUUID().slice(0, 8)}`;
     const reconciler = createIvrPromotionReconciler({
       kubeConfig,
       logger,
       metrics,
       gitCacheDir: args.gitCacheDir,
       limiters: new RateLimiterRegistry(),
+      writeRight: {
+        identity: writer,
+        term: () => operator?.leaderTerm() ?? 0,
+        valid: () => operator?.holdsWriteRight() ?? false,
+      },
     });
-    const operator = new Operator({
+    operator = new Operator({
       kubeConfig,
       reconciler,
       logger,

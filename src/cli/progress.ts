@@ -1,5 +1,11 @@
 import type { ApplyEvent } from "../engine/apply.js";
 
+const HOW = {
+  reimported: "pre-run content re-imported",
+  republished: "previous version re-published",
+  deleted: "deleted: it did not exist before",
+} as const;
+
 /**
  * Apply progress for people: on a TTY one status line rewritten in place plus a line per finished flow;
  * elsewhere (CI logs) plain lines only, one per event.
@@ -36,12 +42,20 @@ export function progressPrinter(out: NodeJS.WritableStream, total: number): (e: 
       case "pruned":
         line(`  - ${e.key} deleted (pruned)`);
         break;
+      case "backed-up":
+        if (e.keys.length > 0) line(`  · pre-run content of ${e.keys.length} flow(s) kept for a rollback`);
+        break;
+      case "recovering":
+        line(`  ! an interrupted run of ${e.revision} was found (${e.flows} flow(s)); restoring it first`);
+        break;
+      case "settling":
+        line(`  … waiting for ${e.jobs} import job(s) still running before restoring`);
+        break;
       case "rolled-back":
-        line(
-          e.how === "left"
-            ? `  · ${e.key} left as it was (the import did not change it)`
-            : `  ↺ ${e.key} rolled back (${e.how === "deleted" ? "deleted: it did not exist before" : "previous version re-published"})`,
-        );
+        line(`  ↺ ${e.key} rolled back (${HOW[e.how]})`);
+        break;
+      case "verified":
+        line(`  ✓ ${e.key} verified: it publishes its pre-run content again`);
         break;
     }
   };

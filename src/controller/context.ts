@@ -2,6 +2,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { GitSource } from "../source/index.js";
 import type { EventRecorder } from "./events.js";
+import type { WriteRight } from "./journal-store.js";
 import type { KubeApis } from "./kube-clients.js";
 import type { GenesysClients } from "./steps/genesys.js";
 import type { TargetLocks } from "./target-lock.js";
@@ -16,4 +17,6 @@ export interface ReconcilerContext {
   clients: GenesysClients;
   events: EventRecorder;
   now: () => Date;
+  /** This process's right to write (leader term and lease validity): the journal fence checks it. */
+  writeRight: WriteRight;
 }

@@ -28,13 +28,17 @@ export async function finalizeObject(
   const finalizers = obj.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) return {};
   const secrets = new SecretReader(ctx.apis, ref.namespace);
-  const journal = new ConfigMapJournalStore(ctx.apis, {
-    apiVersion: API_VERSION,
-    kind: NAMES.kind,
-    name: ref.name,
-    namespace: ref.namespace,
-    uid: obj.metadata.uid ?? "",
-  });
+  const journal = new ConfigMapJournalStore(
+    ctx.apis,
+    {
+      apiVersion: API_VERSION,
+      kind: NAMES.kind,
+      name: ref.name,
+      namespace: ref.namespace,
+      uid: obj.metadata.uid ?? "",
+    },
+    ctx.writeRight,
+  );
   const inventory = obj.status?.inventory ?? [];
   let stage: Stage = "target";
   try {
@@ -46,6 +50,7 @@ export async function finalizeObject(
         async () => {
           stage = "prune";
           const org = await client.organization();
+          await journal.acquire();
           const target = `${org.name} (${org.id})`;
           return pruneInventory(
             obj,
@@ -69,7 +74,7 @@ export async function finalizeObject(
         "orphaning the flows of a deleted IvrPromotion (prune is off)",
       );
     }
-    await journal.clear();
+    await journal.remove();
     await patchFinalizers(
       ctx.apis,
       ref,

@@ -53,6 +53,9 @@ export class LeaderElector {
   private observedRecord = "";
   private observedTime = 0;
   private observedHolder = "";
+  /** Local time of the last successful acquire or renew, and the term (lease transitions) we hold. */
+  private renewedAt = 0;
+  private heldTerm = 0;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
@@ -71,6 +74,20 @@ export class LeaderElector {
   /** True while this replica holds the lease and has renewed it within the renew deadline. */
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * True only while the last renewal is younger than the renew deadline *on the local clock, now*. Unlike
+   * {@link isLeader} this needs no timer to have run: a process resumed after a pause (SIGSTOP, a long GC,
+   * a frozen VM) sees its own staleness on its very first step, before the renew loop wakes up.
+   */
+  holdsLease(): boolean {
+    return this.leading && Date.now() - this.renewedAt < this.renewDeadlineMs;
+  }
+
+  /** The lease's transition count when this replica took it: grows with every change of leader. */
+  term(): number {
+    return this.heldTerm;
   }
 
   /** Campaigns, leads, and campaigns again after losing, until `signal` aborts; then releases if leading. */
@@ -150,6 +167,8 @@ export class LeaderElector {
         if (isConflict(err)) return { ok: false };
         throw err;
       }
+      this.renewedAt = now.getTime();
+      this.heldTerm = 0;
       this.emit({ type: "ACQUIRED", identity, transitions: 0 });
       return { ok: true };
     }
@@ -175,6 +194,8 @@ export class LeaderElector {
       if (isConflict(err)) return { ok: false };
       throw err;
     }
+    this.renewedAt = now.getTime();
+    this.heldTerm = spec.leaseTransitions ?? 0;
     if (!renewing) this.emit({ type: "ACQUIRED", identity, transitions: spec.leaseTransitions ?? 0 });
     return { ok: true };
   }

@@ -145,6 +145,20 @@ export class Operator {
     return this.elector ? this.elector.isLeader() : true;
   }
 
+  /** The leader-election term this replica holds (0 without leader election), for the journal fence. */
+  leaderTerm(): number {
+    return this.elector?.term() ?? 0;
+  }
+
+  /**
+   * Whether this replica may write right now: it runs (or drains at shutdown) and, with leader election,
+   * holds the lease on the local clock at this instant (see LeaderElector.holdsLease).
+   */
+  holdsWriteRight(): boolean {
+    if (this.state !== "running" && this.state !== "stopping") return false;
+    return this.elector ? this.elector.holdsLease() : true;
+  }
+
   /** Liveness: the watch is connected (or only briefly not) and has not given up. */
   healthz(): ProbeResult {
     const health = this.watch.health();

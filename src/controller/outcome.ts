@@ -36,6 +36,9 @@ const BY_CODE: Readonly<Record<string, Reason>> = {
   GenesysAuth: Reason.AuthenticationFailed,
   GenesysRateLimited: Reason.RateLimited,
   JournalCorrupt: Reason.ApplyFailed,
+  FencedOut: Reason.FencedOut,
+  JobsInFlight: Reason.JobsInFlight,
+  BackupTooLarge: Reason.ApplyFailed,
 };
 
 const BY_STAGE: Readonly<Partial<Record<Stage, Reason>>> = {

@@ -3,7 +3,12 @@ import { API_VERSION, NAMES, type IvrPromotion } from "../api/ivr-promotion.js";
 import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
 import { SecretReader, readTargetCredentials } from "./credentials.js";
+import { isWrite } from "../engine/model.js";
 import { ConfigMapJournalStore } from "./journal-store.js";
+import { ProgressReporter } from "./progress.js";
+import { subject } from "./deletion.js";
+import type { ObjectRef } from "./types.js";
+import type { DesiredFlow } from "../engine/model.js";
 import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
 import type { StatusDraft } from "./status.js";
 import { planAndApply } from "./steps/apply.js";
@@ -46,6 +51,9 @@ export async function runPipeline(
 ): Promise<Finish> {
   const { spec } = obj;
   if (spec.suspend) return { kind: "suspended" };
+  const progress = new ProgressReporter(ctx.apis, refOf(obj), draft, logger, ctx.now, () =>
+    ctx.writeRight.valid(),
+  );
   const secrets = new SecretReader(ctx.apis, obj.metadata.namespace ?? "");
   let stage: Stage = "source";
   let revision: string | undefined;
@@ -60,6 +68,7 @@ export async function runPipeline(
     revision = checkout.revision;
     if (stalledBefore(obj, revision)) return { kind: "stalled-unchanged", revision };
     draft.next.lastAttemptedRevision = revision;
+    if (revision !== obj.status?.lastAppliedRevision) progress.report(`new revision ${revision}: planning`);
 
     stage = "render";
     const loaded = await renderFlowSet(checkout.dir, spec, secrets);
@@ -68,21 +77,19 @@ export async function runPipeline(
     stage = "target";
     const credentials = await readTargetCredentials(secrets, spec.target.credentialsSecretRef.name);
     const client = ctx.clients.client(spec, credentials);
-    const journal = new ConfigMapJournalStore(ctx.apis, {
-      apiVersion: API_VERSION,
-      kind: NAMES.kind,
-      name: obj.metadata.name,
-      namespace: obj.metadata.namespace ?? "",
-      uid: obj.metadata.uid ?? "",
-    });
-    const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs(spec))]);
-    const lockKey = targetLockKey(spec.target, credentials.clientId);
+    const journal = journalStore(ctx, obj);
+    const deadline = AbortSignal.timeout(timeoutMs(spec));
     const rev = revision;
+    let writes = 0;
+    const onEvent = progress.listener(rev, () => writes);
     const result = await ctx.locks.run(
-      lockKey,
+      targetLockKey(spec.target, credentials.clientId),
       async () => {
         stage = "apply";
         const org = await client.organization();
+        // Take the object's write fence before reading its journal: from here on, a newer writer's
+        // acquire makes every write of ours fail before it reaches the org.
+        await journal.acquire();
         return planAndApply({
           obj,
           client,
@@ -101,13 +108,24 @@ export async function runPipeline(
             concurrency: spec.concurrency,
             journal,
             logger,
-            signal: attempt,
-            onEvent: (e) => logger.debug({ apply: e }, "apply progress"),
+            signal: deadline,
+            ownership: signal,
+            rollbackStrategy: spec.rollbackStrategy,
+            previousFlows: () => renderRevision(ctx, obj, secrets),
+            onPlan: (plan) => {
+              writes = plan.actions.filter(isWrite).length;
+              if (writes > 0) progress.report(`applying ${rev}: 0/${writes}`);
+            },
+            onEvent: (e) => {
+              logger.debug({ apply: e }, "apply progress");
+              onEvent(e);
+            },
           },
         });
       },
-      attempt,
+      AbortSignal.any([signal, deadline]),
     );
+    if (result.drifted && result.drifted.length > 0) await reportDrift(ctx, obj, result.drifted);
     return { kind: "done", ...result, requeueAfterMs: requeueAfter(result.outcome, spec), revision };
   } catch (err) {
     const outcome = outcomeForError(err, stage, secrets.known);
@@ -123,7 +141,59 @@ export async function runPipeline(
       revision,
       error: err,
     };
+  } finally {
+    await progress.close();
   }
+}
+
+/** The object's journal and write fence; a planted journal is reported as a Warning Event, never used. */
+function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJournalStore {
+  const ref = refOf(obj);
+  return new ConfigMapJournalStore(
+    ctx.apis,
+    { apiVersion: API_VERSION, kind: NAMES.kind, name: ref.name, namespace: ref.namespace, uid: obj.metadata.uid ?? "" },
+    ctx.writeRight,
+    (detail) =>
+      void ctx.events.record(subject(obj, ref), { type: "Warning", reason: "JournalIgnored", message: detail }),
+  );
+}
+
+/**
+ * The flow set as last applied: `status.lastAppliedRevision`'s commit rendered with today's spec. The
+ * engine keeps only flows whose hash equals the inventory's, so a change of values or environment in
+ * between simply falls back to an export of what the org publishes.
+ */
+async function renderRevision(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  secrets: SecretReader,
+): Promise<readonly DesiredFlow[]> {
+  const sha = /sha1:([0-9a-f]{40})$/.exec(obj.status?.lastAppliedRevision ?? "")?.[1];
+  if (!sha) return [];
+  const spec = { ...obj.spec, source: { ...obj.spec.source, ref: { commit: sha } } };
+  const checkout = await fetchSource(ctx.source, spec, secrets);
+  return (await renderFlowSet(checkout.dir, spec, secrets)).desired;
+}
+
+/** Drift is reported as drift (a Warning Event and a metric), even though it was put back. */
+async function reportDrift(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  drifted: ReadonlyArray<{ flow: string; detail: string }>,
+): Promise<void> {
+  const ref = refOf(obj);
+  ctx.metrics.driftDetected.inc(ref, drifted.length);
+  const names = drifted.slice(0, 10).map((d) => `${d.flow} (${d.detail})`);
+  const more = drifted.length > 10 ? ` and ${drifted.length - 10} more` : "";
+  await ctx.events.record(subject(obj, ref), {
+    type: "Warning",
+    reason: Reason.DriftDetected,
+    message: `${drifted.length} flow(s) were published outside Git and have been put back: ${names.join("; ")}${more}`,
+  });
+}
+
+function refOf(obj: IvrPromotion): ObjectRef {
+  return { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
 }
 
 function codeOf(err: unknown): string | undefined {

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
@@ -18,6 +19,8 @@ import { GitSource } from "../source/index.js";
 import type { ReconcilerContext } from "./context.js";
 import { finalizeObject, subject } from "./deletion.js";
 import { EventRecorder } from "./events.js";
+import type { WriteRight } from "./journal-store.js";
+import { FencedOutError } from "../engine/errors.js";
 import { getPromotionRaw, kubeApis, patchFinalizers } from "./kube-clients.js";
 import { runPipeline, type Finish } from "./pipeline.js";
 import { forgetObject, recordReconcile, type ReconcileResultLabel } from "./reconcile-metrics.js";
@@ -37,6 +40,11 @@ export interface ReconcilerDeps {
   /** The process-wide Genesys rate limiters. */
   limiters: RateLimiterRegistry;
   now?: () => Date;
+  /**
+   * This process's right to write. The operator's leader election provides it (term and lease
+   * validity on the local clock); without one (a single replica) the process always holds it.
+   */
+  writeRight?: WriteRight;
 }
 
 /** Just metadata and status, to report on an object whose spec does not parse. */
@@ -67,6 +75,7 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
     clients: new GenesysClients(deps.limiters, deps.metrics, logger),
     events: new EventRecorder(apis, logger, now),
     now,
+    writeRight: deps.writeRight ?? { identity: `${hostname()}_${process.pid}`, term: () => 0, valid: () => true },
   };
   return { reconcile: (ref, signal) => reconcileCounted(ctx, ref, signal) };
 }
@@ -130,6 +139,12 @@ async function reconcile(
   }
   const draft = new StatusDraft(obj, ctx.now());
   const finish = await runPipeline(ctx, obj, draft, signal, log);
+  if (deposed(ctx, signal, finish)) {
+    // Another replica writes for this object now: its status is the truth, ours would overwrite it.
+    log.info({ revision: finish.kind === "done" ? finish.revision : undefined }, "lost the right to write; leaving status to the new writer");
+    state.recorded = true;
+    return {};
+  }
   const requested = obj.metadata.annotations?.[Annotation.requestedAt];
   if (requested !== undefined) draft.next.lastHandledReconcileAt = requested;
   const result = settle(obj, draft, finish);
@@ -148,6 +163,12 @@ async function reconcile(
     throw finish.error;
   }
   return finish.kind === "done" ? { requeueAfterMs: finish.requeueAfterMs } : {};
+}
+
+/** True when this process may no longer write for the object (fenced out, lease lost, shutting down). */
+function deposed(ctx: ReconcilerContext, signal: AbortSignal, finish: Finish): boolean {
+  if (finish.kind === "done" && finish.error instanceof FencedOutError) return true;
+  return signal.aborted || !ctx.writeRight.valid();
 }
 
 /** Writes the conditions for how the pipeline ended; returns the metrics result label. */

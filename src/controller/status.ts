@@ -23,6 +23,7 @@ export class StatusDraft {
   readonly before: IvrPromotionStatus;
   readonly next: IvrPromotionStatus;
   readonly generation: number;
+  private patched = false;
 
   constructor(
     obj: Pick<IvrPromotion, "metadata" | "status">,
@@ -69,6 +70,14 @@ export class StatusDraft {
     this.next.observedGeneration = this.generation;
   }
 
+  /**
+   * A progress patch went out mid-reconcile, so the object's status is no longer `before`: the final
+   * patch must be sent even when `next` equals `before`.
+   */
+  markPatched(): void {
+    this.patched = true;
+  }
+
   /** The Ready condition as it will be written. */
   get ready(): Condition | undefined {
     return findCondition(this.next.conditions, ConditionType.Ready);
@@ -92,7 +101,7 @@ export class StatusDraft {
       body[key] = value === undefined ? null : value;
       if (canonical(before[key]) !== canonical(value)) changed = true;
     }
-    return changed ? body : undefined;
+    return changed || this.patched ? body : undefined;
   }
 }
 

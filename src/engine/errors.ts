@@ -31,6 +31,8 @@ export class ApplyFailedError extends PromoterError {
     readonly rollbackErrors: string[],
     cause: unknown,
     reason: ErrorReason,
+    /** Published version of each flow restored by re-import (pre-run content, new version id). */
+    readonly restoredVersions: Readonly<Record<string, string>> = {},
   ) {
     const why = cause instanceof Error ? cause.message : String(cause);
     const restored =
@@ -66,5 +68,27 @@ export class PlanChangedError extends PromoterError {
 export class RecoveryFailedError extends PromoterError {
   constructor(errors: string[]) {
     super("RecoveryFailed", "Stalled", `could not roll back an interrupted apply: ${errors.join("; ")}`);
+  }
+}
+
+/**
+ * This process lost the right to write for the object (another writer took the fence, or leadership was
+ * lost): nothing more is written, no rollback is attempted, and the journal is left for the new writer.
+ */
+export class FencedOutError extends PromoterError {
+  constructor(detail: string) {
+    super("FencedOut", "Transient", `stopped writing: ${detail}; the new writer recovers the run`);
+  }
+}
+
+/** Import jobs of an interrupted run are still running; recovery waits for them before it decides anything. */
+export class JobsInFlightError extends PromoterError {
+  constructor(readonly jobs: string[]) {
+    super(
+      "JobsInFlight",
+      "Waiting",
+      `waiting for ${jobs.length} import job(s) of an interrupted run to finish: ${jobs.join(", ")}`,
+      { retryAfterMs: 15_000 },
+    );
   }
 }

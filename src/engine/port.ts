@@ -7,10 +7,25 @@ import type { FlowReference } from "../flowset/types.js";
 export interface GenesysPort {
   listFlows(filter?: { types?: string[]; name?: string }): Promise<PortFlow[]>;
   getFlow(id: string): Promise<PortFlow | undefined>;
+  /**
+   * Imports (create or update + publish). `onRegistered` is awaited between registering the job and
+   * uploading the YAML: the engine journals the job id there, so a job that runs always has a record.
+   */
   importFlow(
     yaml: string,
-    opts?: { signal?: AbortSignal; createStubs?: boolean },
+    opts?: {
+      signal?: AbortSignal;
+      createStubs?: boolean;
+      onRegistered?: (jobId: string) => Promise<void> | void;
+    },
   ): Promise<{ flowId: string; jobId: string }>;
+  /** Polls an import job until it ends; undefined when the service no longer knows it. */
+  waitForImportJob(jobId: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<PortJob | undefined>;
+  exportFlows(
+    refs: Array<{ id: string; version?: string }>,
+    opts?: { signal?: AbortSignal },
+  ): Promise<Array<{ id?: string; yaml: string }>>;
+  /** Publishes a saved version; resolves once the asynchronous publish has completed. */
   publishFlow(id: string, version?: string): Promise<unknown>;
   unlockFlow(id: string): Promise<unknown>;
   deleteFlow(id: string): Promise<void>;
@@ -25,4 +40,10 @@ export interface PortFlow {
   publishedVersion?: { id: string } | null | undefined;
   lockedClient?: { id?: string; name?: string } | null | undefined;
   lockedUser?: { id?: string; name?: string } | null | undefined;
+}
+
+/** The fields of an Architect job the engine reads. */
+export interface PortJob {
+  status: string;
+  flow?: { id?: string } | null | undefined;
 }

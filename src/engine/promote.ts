@@ -14,7 +14,7 @@ import { observeFlows } from "./observe.js";
 import { buildPlan } from "./plan.js";
 import type { GenesysPort } from "./port.js";
 import { preflight, type LockPolicy, type PreflightResult } from "./preflight.js";
-import { rollBack, type RollbackOutcome } from "./rollback.js";
+import { rollBack, type RollbackOutcome, type RollbackStrategy } from "./rollback.js";
 
 /** Everything a promotion needs besides the client: the same for the CLI and the controller. */
 export interface PromotionRequest {
@@ -29,7 +29,19 @@ export interface PromotionRequest {
   concurrency: number;
   journal: JournalStore;
   logger: Logger;
+  /** The run's deadline: when it aborts, the run is rolled back. */
   signal?: AbortSignal;
+  /** Aborts when this process loses the right to write: nothing more is written (see ApplyOptions). */
+  ownership?: AbortSignal;
+  /** How a failed run restores flows that existed (default Reimport). */
+  rollbackStrategy?: RollbackStrategy;
+  /**
+   * Renders the flow set at the inventory's revision (the last applied one), for the pre-run backup of
+   * flows whose published version is ours. Optional: without it, or where a hash differs, they are exported.
+   */
+  previousFlows?: () => Promise<readonly DesiredFlow[]>;
+  /** How long recovery waits for the import jobs of an interrupted run (default 10 min). */
+  settleTimeoutMs?: number;
   onEvent?: (event: ApplyEvent) => void;
   /** Called with the checked plan just before anything is written (the CLI prints it); awaited. */
   onPlan?: (plan: Plan) => void | Promise<void>;
@@ -105,6 +117,9 @@ export async function promote(
     forceUnlock: planned.preflight?.forceUnlock,
     journal: req.journal,
     signal: req.signal,
+    ownership: req.ownership,
+    previous: await previousContent(plan, req),
+    rollbackStrategy: req.rollbackStrategy,
     onEvent: req.onEvent,
   });
   const wrote = applied.written.length + applied.pruned.length > 0;
@@ -148,10 +163,54 @@ async function recoverInterrupted(
     { planHash: journal.planHash, revision: journal.revision, flows: journal.entries.length },
     "found the journal of an interrupted apply; rolling it back",
   );
-  const outcome = await rollBack(journal.entries, client, req.onEvent);
+  await req.journal.fence();
+  req.onEvent?.({ type: "recovering", revision: journal.revision, flows: journal.entries.length });
+  const outcome = await rollBack(journal, await req.journal.readBackup(), client, {
+    store: req.journal,
+    strategy: req.rollbackStrategy,
+    emit: req.onEvent,
+    ownership: req.ownership,
+    settleTimeoutMs: req.settleTimeoutMs,
+  });
   if (outcome.errors.length > 0) {
     throw new RecoveryFailedError(outcome.errors);
   }
   await req.journal.clear();
   return outcome;
+}
+
+/**
+ * Pre-run content from Git for the flows this plan updates whose published version is the one we applied:
+ * the inventory's revision rendered again, kept only where its hash is the inventory's (same values,
+ * same files), so the backup is exactly what the org publishes. Anything else is exported by the backup.
+ */
+async function previousContent(
+  plan: Plan,
+  req: PromotionRequest,
+): Promise<Map<string, string> | undefined> {
+  const inventory = new Map(req.inventory.map((e) => [flowKey(e.type, e.name), e]));
+  const ours = plan.actions.filter((a) => {
+    const last = inventory.get(a.key);
+    return (
+      a.kind === "update" &&
+      last !== undefined &&
+      last.id === a.current?.id &&
+      last.publishedVersion === a.current?.publishedVersion
+    );
+  });
+  if (ours.length === 0 || !req.previousFlows) return undefined;
+  let rendered: readonly DesiredFlow[];
+  try {
+    rendered = await req.previousFlows();
+  } catch (err) {
+    req.logger.info({ err: String(err) }, "last applied revision does not render; backing up by export");
+    return undefined;
+  }
+  const byKey = new Map(rendered.map((f) => [f.key, f]));
+  const out = new Map<string, string>();
+  for (const action of ours) {
+    const flow = byKey.get(action.key);
+    if (flow && flow.contentHash === inventory.get(action.key)?.contentHash) out.set(action.key, flow.yaml);
+  }
+  return out;
 }

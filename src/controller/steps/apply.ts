@@ -2,7 +2,7 @@ import { Reason, toRfc3339, type Outcome } from "../../api/conditions.js";
 import { Annotation, pushHistory, type HistoryEntry, type IvrPromotion } from "../../api/ivr-promotion.js";
 import type { ApplyEvent } from "../../engine/apply.js";
 import { ApplyFailedError, PlanChangedError } from "../../engine/errors.js";
-import { isWrite, type Plan, type PlanSummary } from "../../engine/model.js";
+import { flowKey, isWrite, type Plan, type PlanSummary } from "../../engine/model.js";
 import type { GenesysPort } from "../../engine/port.js";
 import { planPromotion, promote, type PromotionRequest } from "../../engine/promote.js";
 import type { Metrics } from "../../metrics.js";
@@ -25,10 +25,12 @@ export interface ApplyStepInput {
   knownSecrets: readonly string[];
 }
 
-/** What happened: the outcome for the conditions, and how many flows were written. */
+/** What happened: the outcome for the conditions, how many flows were written, and the drift put back. */
 export interface ApplyStepResult {
   outcome: Outcome;
   written: number;
+  /** Flows published outside Git since our last apply (and put back by this one). */
+  drifted?: Array<{ flow: string; detail: string }>;
 }
 
 /** "2 created, 1 updated, 5 unchanged" (drift corrections count as updates, as in the CLI). */
@@ -91,21 +93,35 @@ async function apply(input: ApplyStepInput, approvedHash: string | undefined): P
         ...request,
         onPlan: (p) => {
           plan = p;
+          return request.onPlan?.(p);
         },
         onEvent: countingEvents(input.metrics, request.onEvent),
       },
       approvedHash,
     );
     const written = outcome.applied.written.length + outcome.applied.pruned.length;
-    const message = `Applied revision ${request.revision}: ${summaryText(outcome.plan.summary)}`;
+    const drifted = outcome.plan.actions
+      .filter((a) => a.kind === "drifted")
+      .map((a) => ({ flow: a.key, detail: a.detail }));
+    const corrected = drifted.length > 0 ? `; put back ${drifted.length} flow(s) changed outside Git` : "";
+    const message = `Applied revision ${request.revision}: ${summaryText(outcome.plan.summary)}${corrected}`;
     draft.next.inventory = outcome.inventory;
     draft.next.lastAppliedRevision = request.revision;
     draft.next.pendingPlan = undefined;
+    draft.next.drift = drifted.length > 0 ? drifted.slice(0, 100) : undefined;
     if (written > 0 || (outcome.recovered?.restored.length ?? 0) > 0) {
       record(input, { planHash: outcome.plan.hash, startedAt, result: "Succeeded", message, flows: written });
     }
-    return { outcome: { state: "Ready", reason: Reason.Succeeded, message }, written };
+    return { outcome: { state: "Ready", reason: Reason.Succeeded, message }, written, drifted };
   } catch (err) {
+    if (err instanceof ApplyFailedError) {
+      // Restored by re-import: the pre-run content under a new version id, which is ours, not drift.
+      const versions = err.restoredVersions;
+      draft.next.inventory = (draft.next.inventory ?? []).map((e) => {
+        const version = versions[flowKey(e.type, e.name)];
+        return version ? { ...e, publishedVersion: version } : e;
+      });
+    }
     if (err instanceof ApplyFailedError && plan) {
       const result = err.rollbackErrors.length === 0 ? "RolledBack" : "Failed";
       record(input, {
@@ -152,7 +168,7 @@ function record(
 function countingEvents(metrics: Metrics, next?: (e: ApplyEvent) => void): (e: ApplyEvent) => void {
   return (e) => {
     if (e.type === "imported") metrics.flowsImported.inc();
-    if (e.type === "rolled-back" && e.how !== "left") metrics.flowsRolledBack.inc();
+    if (e.type === "rolled-back") metrics.flowsRolledBack.inc();
     next?.(e);
   };
 }
