@@ -10,6 +10,7 @@ import * as jobs from "./jobs.js";
 import * as objects from "./objects.js";
 import type { GenesysObserver } from "./observer.js";
 import { RateLimiterRegistry, type RateLimitConfig } from "./rate-limiter.js";
+import { publishAndWait } from "./publish.js";
 import { resolveHosts } from "./regions.js";
 import { retryPolicy, type RetryPolicy } from "./retry.js";
 import type {
@@ -134,9 +135,13 @@ export class GenesysClient {
     return flows.checkinFlow(this.http, id);
   }
 
-  /** Publishes the flow (or one version of it). */
-  publishFlow(id: string, version?: string): Promise<Operation> {
-    return flows.publishFlow(this.http, id, version);
+  /**
+   * Publishes the flow (or one version of it) and returns once the asynchronous publish Operation has
+   * completed successfully (polling the flow's `currentOperation`, bounded by the job-poll timeout).
+   * Throws PublishFailedError when the operation ends FAILURE, JobTimeoutError when it does not end.
+   */
+  publishFlow(id: string, version?: string, opts?: { signal?: AbortSignal }): Promise<Operation> {
+    return publishAndWait(this.jobDeps, id, version, opts?.signal);
   }
 
   /** Every version of the flow. */

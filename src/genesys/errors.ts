@@ -194,3 +194,25 @@ export class JobTimeoutError extends PromoterError {
     this.jobId = jobId;
   }
 }
+
+/**
+ * A publish (`actions/publish`) whose asynchronous Operation completed with FAILURE, or was replaced by
+ * another operation before this client saw it finish, without the requested version being published.
+ * Transient: the published version is unchanged and publishing again is safe.
+ */
+export class PublishFailedError extends PromoterError {
+  readonly flowId: string;
+  readonly operationId: string | undefined;
+  /** The Operation's `errorCode` (e.g. `architect.external.publish.error`), when it gave one. */
+  readonly apiErrorCode: string | undefined;
+  constructor(flowId: string, operationId: string | undefined, problem: string, apiErrorCode?: string) {
+    super(
+      "PublishFailed",
+      "Transient",
+      oneLine(`publish of flow ${flowId} (operation ${operationId ?? "unknown"}) failed: ${problem}`),
+    );
+    this.flowId = flowId;
+    this.operationId = operationId;
+    this.apiErrorCode = apiErrorCode;
+  }
+}

@@ -8,6 +8,7 @@ export {
   JobTimeoutError,
   LOCK_ERROR_CODES,
   NetworkError,
+  PublishFailedError,
   RateLimitedError,
   UnexpectedResponseError,
 } from "./errors.js";
