@@ -97,6 +97,15 @@ export class FaultInjector {
     return this.faults.publishDelayMs !== undefined || failing;
   }
 
+  /** Consumes one `loginThrottle` count: true when this token request must be refused as throttled. */
+  takeLoginThrottle(): boolean {
+    const throttle = this.faults.loginThrottle;
+    if (!throttle || throttle.count <= 0) return false;
+    throttle.count -= 1;
+    if (throttle.count === 0) delete this.faults.loginThrottle;
+    return true;
+  }
+
   /** Flow names whose import job must fail. */
   failsJobFor(flowName: string): boolean {
     return (this.faults.failJobsForFlows ?? []).some((n) => n.toLowerCase() === flowName.toLowerCase());

@@ -66,6 +66,11 @@ export const FaultsSchema = z.strictObject({
   rateLimitStorm: z
     .strictObject({ count: z.number().int().min(0), retryAfterSeconds: z.number().int().min(1).default(1) })
     .optional(),
+  /**
+   * The next `count` token requests of this org's clients are refused the way the login service
+   * throttles: HTTP 400 `{"error":"invalid_request","description":"rate limit exceeded; ..."}`.
+   */
+  loginThrottle: z.strictObject({ count: z.number().int().min(0) }).optional(),
   /** Lifetime of tokens issued from now on; a fault may go below the real 300 s minimum. */
   tokenTtlSeconds: z.number().int().min(1).optional(),
   /** One-shot action: invalidate every token issued so far. */

@@ -83,6 +83,21 @@ export class AuthError extends PromoterError {
 }
 
 /**
+ * The login service kept refusing token requests as throttled (400 `invalid_request`, "rate limit
+ * exceeded") after every retry. Waiting: the credentials are fine, the login rate limit clears by itself.
+ */
+export class LoginThrottledError extends PromoterError {
+  constructor(clientId: string, retryAfterMs = 60_000) {
+    super(
+      "GenesysLoginThrottled",
+      "Waiting",
+      `token requests of OAuth client ${clientId} are throttled by the Genesys Cloud login service (400 invalid_request: rate limit exceeded)`,
+      { retryAfterMs },
+    );
+  }
+}
+
+/**
  * The connection failed or timed out before any HTTP answer (after retries, if the call was idempotent).
  * The library error is not chained as `cause`: got errors carry the request options, headers included.
  */

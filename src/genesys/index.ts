@@ -7,6 +7,7 @@ export {
   JobFailedError,
   JobTimeoutError,
   LOCK_ERROR_CODES,
+  LoginThrottledError,
   NetworkError,
   PublishFailedError,
   RateLimitedError,
