@@ -62,6 +62,20 @@ const CLIENT_NOT_FOUND = {
 };
 const AUTH_FAILED = { error: "invalid_client", description: "authentication failed" };
 
+/**
+ * How the login service answers a throttled token request. Not a 429: the Go SDK reports it as
+ * `Auth Error: 400 - invalid_request (rate limit exceeded; ...)` (it prints `error` and
+ * `error_description`), and the Terraform provider retries exactly that prefix for a minute
+ * (terraform-provider-genesyscloud `provider.go`, `InitClientConfig`; its CONCURRENT_PAGINATION.md:
+ * "Bursting many parallel token requests triggers `400 rate limit exceeded` responses"). What follows
+ * the `;` is not shown in any source; this text is the emulator's own.
+ */
+export const LOGIN_THROTTLED = {
+  error: "invalid_request",
+  description: "rate limit exceeded; retry the token request later",
+  error_description: "rate limit exceeded; retry the token request later",
+};
+
 function oauthError(status: number, error: string, description: string): HttpResult {
   return { status, body: { error, description, error_description: description } };
 }
@@ -100,6 +114,8 @@ export function handleTokenRequest(
   const org = state.orgOfClient(creds.id);
   const client = org?.clients.get(creds.id);
   if (!org || !client) return { status: 400, body: CLIENT_NOT_FOUND };
+  // Throttling comes before the secret check: the login service refuses the request, not the client.
+  if (org.faults.takeLoginThrottle()) return { status: 400, body: LOGIN_THROTTLED };
   if (client.secret !== creds.secret) return { status: 401, body: AUTH_FAILED };
   const grant = new URLSearchParams(body).get("grant_type");
   if (!grant) return oauthError(400, "invalid_request", "grant_type is required");

@@ -70,6 +70,42 @@ export class FaultInjector {
     return undefined;
   }
 
+  /**
+   * Consumes one `failPublish` count when it applies to `flowName`: the error the publish operation of
+   * that flow ends with, or undefined when it succeeds.
+   */
+  takePublishFailure(flowName: string): { errorCode: string; errorMessage: string } | undefined {
+    const fail = this.faults.failPublish;
+    if (!fail || fail.count <= 0) return undefined;
+    if (fail.flows && !fail.flows.some((n) => n.toLowerCase() === flowName.toLowerCase())) return undefined;
+    fail.count -= 1;
+    if (fail.count === 0) delete this.faults.failPublish;
+    return {
+      errorCode: fail.errorCode ?? "architect.external.publish.error",
+      errorMessage:
+        fail.errorMessage ?? `Flow '${flowName}' could not be published (injected by failPublish).`,
+    };
+  }
+
+  /** Whether a publish of `flowName` runs as a pessimistic operation (see `publishDelayMs`). */
+  pessimisticPublish(flowName: string): boolean {
+    const fail = this.faults.failPublish;
+    const failing =
+      fail !== undefined &&
+      fail.count > 0 &&
+      (!fail.flows || fail.flows.some((n) => n.toLowerCase() === flowName.toLowerCase()));
+    return this.faults.publishDelayMs !== undefined || failing;
+  }
+
+  /** Consumes one `loginThrottle` count: true when this token request must be refused as throttled. */
+  takeLoginThrottle(): boolean {
+    const throttle = this.faults.loginThrottle;
+    if (!throttle || throttle.count <= 0) return false;
+    throttle.count -= 1;
+    if (throttle.count === 0) delete this.faults.loginThrottle;
+    return true;
+  }
+
   /** Flow names whose import job must fail. */
   failsJobFor(flowName: string): boolean {
     return (this.faults.failJobsForFlows ?? []).some((n) => n.toLowerCase() === flowName.toLowerCase());

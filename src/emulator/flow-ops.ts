@@ -225,6 +225,7 @@ export function publish(
       },
     );
   }
+  if (org.faults.pessimisticPublish(flow.name)) return startPessimisticPublish(org, flow, version, p);
   if (version === flow.draft) commitDraft(flow, now);
   markPublished(flow, version, p, now);
   const op: OperationRecord = {
@@ -241,6 +242,47 @@ export function publish(
     op.complete = true;
     op.actionStatus = "SUCCESS";
     flow.publishing = false;
+  });
+  return started;
+}
+
+/**
+ * The publish as the real service runs it (genesys-api.md §2.7, §6): 202 with a STARTED Operation, the
+ * flow's `currentOperation` shows it until it completes after `publishDelayMs` (default the job
+ * duration); only then does the version become the published one, or, with `failPublish`, the
+ * operation ends FAILURE with an errorMessage and nothing else changes.
+ */
+function startPessimisticPublish(
+  org: OrgState,
+  flow: FlowRecord,
+  version: FlowVersionRecord,
+  p: Principal,
+): OperationRecord {
+  const op: OperationRecord = {
+    id: randomUUID(),
+    complete: false,
+    client: p,
+    actionName: "PUBLISH",
+    actionStatus: "STARTED",
+  };
+  const started = { ...op };
+  flow.currentOperation = op;
+  flow.publishing = true;
+  // Decided now, so the count is spent by the publish it was meant for even if more follow.
+  const failure = org.faults.takePublishFailure(flow.name);
+  org.scheduler.after(org.faults.current.publishDelayMs ?? org.jobDurationMs, () => {
+    flow.publishing = false;
+    op.complete = true;
+    if (failure || flow.deleted) {
+      op.actionStatus = "FAILURE";
+      op.errorCode = failure?.errorCode ?? "architect.flow.deleted";
+      op.errorMessage = failure?.errorMessage ?? "Flow has been deleted.";
+      return;
+    }
+    const now = Date.now();
+    if (version === flow.draft) commitDraft(flow, now);
+    markPublished(flow, version, p, now);
+    op.actionStatus = "SUCCESS";
   });
   return started;
 }

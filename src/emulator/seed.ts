@@ -31,7 +31,34 @@ export const FaultsSchema = z.strictObject({
     })
     .optional(),
   latencyMs: z.number().int().min(0).optional(),
+  /** Fixed time an import job stays Started (overrides the seed's `jobDurationMs`). */
   jobDurationMs: z.number().int().min(0).optional(),
+  /**
+   * Import-job durations drawn from a log-normal distribution with this median and 95th percentile
+   * (real jobs take seconds with a long tail). Seeded by `randomSeed` when set. Wins over `jobDurationMs`.
+   */
+  jobDuration: z
+    .strictObject({ medianMs: z.number().min(0), p95Ms: z.number().min(0) })
+    .refine((d) => d.p95Ms >= d.medianMs, "p95Ms must be at least medianMs")
+    .optional(),
+  /**
+   * Pessimistic publish: `POST actions/publish` answers 202 with an incomplete Operation and the flow's
+   * published version changes only when the operation completes, after this many ms.
+   */
+  publishDelayMs: z.number().int().min(0).optional(),
+  /**
+   * The next `count` publish operations (only of `flows`, by name, when given) complete with
+   * actionStatus FAILURE and `errorMessage`, leaving the published version unchanged.
+   */
+  failPublish: z
+    .strictObject({
+      count: z.number().int().min(0),
+      flows: z.array(z.string()).optional(),
+      /** Default `architect.external.publish.error`. */
+      errorCode: z.string().min(1).optional(),
+      errorMessage: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Flow names whose import job fails with an Error message. */
   failJobsForFlows: z.array(z.string()).optional(),
   rateLimit: RateLimitSchema.optional(),
@@ -39,6 +66,11 @@ export const FaultsSchema = z.strictObject({
   rateLimitStorm: z
     .strictObject({ count: z.number().int().min(0), retryAfterSeconds: z.number().int().min(1).default(1) })
     .optional(),
+  /**
+   * The next `count` token requests of this org's clients are refused the way the login service
+   * throttles: HTTP 400 `{"error":"invalid_request","description":"rate limit exceeded; ..."}`.
+   */
+  loginThrottle: z.strictObject({ count: z.number().int().min(0) }).optional(),
   /** Lifetime of tokens issued from now on; a fault may go below the real 300 s minimum. */
   tokenTtlSeconds: z.number().int().min(1).optional(),
   /** One-shot action: invalidate every token issued so far. */

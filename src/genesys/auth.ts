@@ -4,6 +4,7 @@ import { oneLine } from "../redact.js";
 import {
   apiErrorFromResponse,
   AuthError,
+  LoginThrottledError,
   NetworkError,
   RateLimitedError,
   UnexpectedResponseError,
@@ -126,6 +127,9 @@ export class TokenProvider {
       return { kind: "transient", error };
     }
     const json = safeJson(text);
+    // A throttled login is a 400 like bad credentials, but it clears by itself: back off and ask again.
+    if (isLoginThrottled(status, json))
+      return { kind: "transient", error: new LoginThrottledError(clientId) };
     if (status !== 200) throw this.authError(status, json);
     const parsed = TokenResponseSchema.safeParse(json);
     if (!parsed.success)
@@ -148,6 +152,19 @@ export class TokenProvider {
       status,
     );
   }
+}
+
+/**
+ * The login service's throttling answer: HTTP 400 `{"error":"invalid_request","description":"rate limit
+ * exceeded; ..."}` (what the Terraform provider retries, see src/emulator/auth.ts `LOGIN_THROTTLED`).
+ * A genuine `invalid_client` (unknown client, wrong secret) never matches.
+ */
+export function isLoginThrottled(status: number, json: unknown): boolean {
+  if (status !== 400) return false;
+  const body = TokenErrorSchema.safeParse(json);
+  if (!body.success || body.data.error !== "invalid_request") return false;
+  const text = `${body.data.description ?? ""} ${body.data.error_description ?? ""}`;
+  return /rate limit exceeded/i.test(text);
 }
 
 /** Parses JSON, or returns the text itself when it is not JSON (proxies answer with HTML). */

@@ -10,6 +10,7 @@ import * as jobs from "./jobs.js";
 import * as objects from "./objects.js";
 import type { GenesysObserver } from "./observer.js";
 import { RateLimiterRegistry, type RateLimitConfig } from "./rate-limiter.js";
+import { publishAndWait } from "./publish.js";
 import { resolveHosts } from "./regions.js";
 import { retryPolicy, type RetryPolicy } from "./retry.js";
 import type {
@@ -19,6 +20,7 @@ import type {
   FlowVersion,
   ImportResult,
   JobResult,
+  JobState,
   Operation,
   Organization,
   OrgObject,
@@ -134,9 +136,13 @@ export class GenesysClient {
     return flows.checkinFlow(this.http, id);
   }
 
-  /** Publishes the flow (or one version of it). */
-  publishFlow(id: string, version?: string): Promise<Operation> {
-    return flows.publishFlow(this.http, id, version);
+  /**
+   * Publishes the flow (or one version of it) and returns once the asynchronous publish Operation has
+   * completed successfully (polling the flow's `currentOperation`, bounded by the job-poll timeout).
+   * Throws PublishFailedError when the operation ends FAILURE, JobTimeoutError when it does not end.
+   */
+  publishFlow(id: string, version?: string, opts?: { signal?: AbortSignal }): Promise<Operation> {
+    return publishAndWait(this.jobDeps, id, version, opts?.signal);
   }
 
   /** Every version of the flow. */
@@ -147,9 +153,36 @@ export class GenesysClient {
   /**
    * Imports and publishes rendered Archy YAML; a Failure throws ImportJobFailedError. With `createStubs`,
    * flows it references that do not exist yet are created as stubs (how a dependency cycle is broken).
+   * `onRegistered` is awaited with the job id after POST /api/v2/flows/jobs and before the upload that
+   * starts the job; if it throws, nothing is uploaded (the job stays Registered, never runs) and the
+   * error propagates.
    */
-  importFlow(yaml: string, opts?: { signal?: AbortSignal; createStubs?: boolean }): Promise<ImportResult> {
-    return jobs.importFlow(this.jobDeps, yaml, opts?.signal, opts?.createStubs);
+  importFlow(
+    yaml: string,
+    opts?: {
+      signal?: AbortSignal;
+      createStubs?: boolean;
+      onRegistered?: (jobId: string) => Promise<void> | void;
+    },
+  ): Promise<ImportResult> {
+    return jobs.importFlow(this.jobDeps, yaml, opts);
+  }
+
+  /** One GET /api/v2/flows/jobs/{jobId}?expand=messages; undefined when the job is unknown (404). */
+  getImportJob(jobId: string, opts?: { signal?: AbortSignal }): Promise<JobState | undefined> {
+    return jobs.getImportJob(this.jobDeps, jobId, opts?.signal);
+  }
+
+  /**
+   * Polls an import job (e.g. one a crashed run registered) until Success or Failure, with the same
+   * backoff as {@link importFlow}; undefined when the job is unknown (404). A Failure is returned, not
+   * thrown. `timeoutMs` overrides the client's poll timeout (then JobTimeoutError).
+   */
+  waitForImportJob(
+    jobId: string,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<JobState | undefined> {
+    return jobs.waitForImportJob(this.jobDeps, jobId, opts);
   }
 
   /** Exports flows (a version each, default the latest) as Archy YAML. */

@@ -83,6 +83,21 @@ export class AuthError extends PromoterError {
 }
 
 /**
+ * The login service kept refusing token requests as throttled (400 `invalid_request`, "rate limit
+ * exceeded") after every retry. Waiting: the credentials are fine, the login rate limit clears by itself.
+ */
+export class LoginThrottledError extends PromoterError {
+  constructor(clientId: string, retryAfterMs = 60_000) {
+    super(
+      "GenesysLoginThrottled",
+      "Waiting",
+      `token requests of OAuth client ${clientId} are throttled by the Genesys Cloud login service (400 invalid_request: rate limit exceeded)`,
+      { retryAfterMs },
+    );
+  }
+}
+
+/**
  * The connection failed or timed out before any HTTP answer (after retries, if the call was idempotent).
  * The library error is not chained as `cause`: got errors carry the request options, headers included.
  */
@@ -192,5 +207,27 @@ export class JobTimeoutError extends PromoterError {
       `${what} job ${jobId} did not finish within ${Math.round(timeoutMs / 1000)} s (last status ${lastStatus})`,
     );
     this.jobId = jobId;
+  }
+}
+
+/**
+ * A publish (`actions/publish`) whose asynchronous Operation completed with FAILURE, or was replaced by
+ * another operation before this client saw it finish, without the requested version being published.
+ * Transient: the published version is unchanged and publishing again is safe.
+ */
+export class PublishFailedError extends PromoterError {
+  readonly flowId: string;
+  readonly operationId: string | undefined;
+  /** The Operation's `errorCode` (e.g. `architect.external.publish.error`), when it gave one. */
+  readonly apiErrorCode: string | undefined;
+  constructor(flowId: string, operationId: string | undefined, problem: string, apiErrorCode?: string) {
+    super(
+      "PublishFailed",
+      "Transient",
+      oneLine(`publish of flow ${flowId} (operation ${operationId ?? "unknown"}) failed: ${problem}`),
+    );
+    this.flowId = flowId;
+    this.operationId = operationId;
+    this.apiErrorCode = apiErrorCode;
   }
 }

@@ -34,7 +34,7 @@ export async function listFlows(
 export async function getFlow(
   http: GenesysHttp,
   id: string,
-  opts: { deleted?: boolean } = {},
+  opts: { deleted?: boolean; signal?: AbortSignal } = {},
 ): Promise<Flow | undefined> {
   const req: ApiRequest = {
     method: "GET",
@@ -42,6 +42,7 @@ export async function getFlow(
     params: { flowId: id },
     query: { deleted: opts.deleted ? true : undefined },
     accept: [404, 410],
+    signal: opts.signal,
   };
   const res = await http.send(req);
   if (res.status === 404 || res.status === 410) return undefined;
@@ -61,8 +62,8 @@ export async function deleteFlow(http: GenesysHttp, id: string): Promise<void> {
 /** The names of the flow action endpoints this client uses. */
 export type FlowAction = "checkout" | "checkin" | "unlock" | "publish";
 
-function actionRequest(name: FlowAction, id: string, version?: string): ApiRequest {
-  return { method: "POST", route: `/api/v2/flows/actions/${name}`, query: { flow: id, version } };
+function actionRequest(name: FlowAction, id: string, version?: string, signal?: AbortSignal): ApiRequest {
+  return { method: "POST", route: `/api/v2/flows/actions/${name}`, query: { flow: id, version }, signal };
 }
 
 /** Force-releases a lock held by anyone (needs Architect admin; genesys-api.md §2.1). */
@@ -80,9 +81,17 @@ export async function checkinFlow(http: GenesysHttp, id: string): Promise<Operat
   return http.json(actionRequest("checkin", id), OperationSchema);
 }
 
-/** Publishes the flow, or a given version of it (asynchronous, 202; returns the Operation). */
-export async function publishFlow(http: GenesysHttp, id: string, version?: string): Promise<Operation> {
-  return http.json(actionRequest("publish", id, version), OperationSchema);
+/**
+ * Starts publishing the flow, or a given version of it (asynchronous, 202): the returned Operation may
+ * not be complete yet; see publish.ts for waiting on it.
+ */
+export async function publishFlow(
+  http: GenesysHttp,
+  id: string,
+  version?: string,
+  signal?: AbortSignal,
+): Promise<Operation> {
+  return http.json(actionRequest("publish", id, version, signal), OperationSchema);
 }
 
 /** Every version of a flow (all pages). */

@@ -7,7 +7,9 @@ export {
   JobFailedError,
   JobTimeoutError,
   LOCK_ERROR_CODES,
+  LoginThrottledError,
   NetworkError,
+  PublishFailedError,
   RateLimitedError,
   UnexpectedResponseError,
 } from "./errors.js";

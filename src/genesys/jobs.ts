@@ -1,7 +1,13 @@
 import { unzipSync, strFromU8 } from "fflate";
 import { parseArchyFlow } from "../flowset/archy.js";
-import { ImportJobFailedError, JobFailedError, JobTimeoutError, UnexpectedResponseError } from "./errors.js";
-import type { GenesysHttp } from "./http.js";
+import {
+  GenesysApiError,
+  ImportJobFailedError,
+  JobFailedError,
+  JobTimeoutError,
+  UnexpectedResponseError,
+} from "./errors.js";
+import { parseBody, type GenesysHttp } from "./http.js";
 import { presignedTransfer, type PresignedDeps } from "./presigned.js";
 import {
   JobStateSchema,
@@ -72,19 +78,32 @@ export async function pollJob(
   }
 }
 
+/** Options of {@link importFlow}. */
+export interface ImportOptions {
+  signal?: AbortSignal;
+  createStubs?: boolean;
+  /**
+   * Awaited once the job is registered and before the YAML is uploaded (the upload starts the job), so a
+   * caller can record the job id durably first. When it throws, nothing is uploaded, the job stays
+   * Registered and never runs, and the error propagates.
+   */
+  onRegistered?: (jobId: string) => Promise<void> | void;
+}
+
 /** Register → upload the YAML to the presigned URL → poll (genesys-api.md §3.1–§3.2, TF `genesyscloud_flow`). */
 export async function importFlow(
   deps: JobDeps,
   yaml: string,
-  signal?: AbortSignal,
-  createStubs = false,
+  opts: ImportOptions = {},
 ): Promise<ImportResult> {
+  const { signal, createStubs = false } = opts;
   const flowName = identify(yaml)?.name;
   // RegisterArchitectJobRequest.createStubs: the job creates stub flows for flow references it cannot resolve.
   const job = await deps.http.json(
     { method: "POST", route: "/api/v2/flows/jobs", json: createStubs ? { createStubs: true } : {}, signal },
     RegisterImportJobSchema,
   );
+  await opts.onRegistered?.(job.id);
   await presignedTransfer(deps.presigned, {
     method: "PUT",
     url: job.presignedUrl,
@@ -92,13 +111,53 @@ export async function importFlow(
     body: yaml,
     signal,
   });
-  const state = await pollJob(deps, "import", "/api/v2/flows/jobs/{jobId}", job.id, signal);
+  const state = await pollJob(deps, "import", IMPORT_JOB_ROUTE, job.id, signal);
   const messages = state.messages ?? [];
   if (state.status !== "Success") throw new ImportJobFailedError(job.id, flowName, messages);
   const flowId = state.flow?.id;
   if (!flowId)
     throw new UnexpectedResponseError("GET", "/api/v2/flows/jobs/{jobId}", "Success without flow.id");
   return { jobId: job.id, status: "Success", command: state.command, flowId, messages };
+}
+
+const IMPORT_JOB_ROUTE = "/api/v2/flows/jobs/{jobId}";
+
+/** One status call of an import job (with messages); undefined when the job is unknown (404). */
+export async function getImportJob(
+  deps: JobDeps,
+  jobId: string,
+  signal?: AbortSignal,
+): Promise<JobState | undefined> {
+  const req = {
+    method: "GET",
+    route: IMPORT_JOB_ROUTE,
+    params: { jobId },
+    query: { expand: "messages" },
+    accept: [404],
+    signal,
+  } as const;
+  const res = await deps.http.send(req);
+  if (res.status === 404) return undefined;
+  return parseBody(req, res.body, JobStateSchema);
+}
+
+/**
+ * Polls an import job someone registered earlier (e.g. a crashed run) until Success or Failure;
+ * undefined when the job is unknown (404). `timeoutMs` overrides the client's poll timeout.
+ */
+export async function waitForImportJob(
+  deps: JobDeps,
+  jobId: string,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<JobState | undefined> {
+  const polling =
+    opts.timeoutMs === undefined ? deps : { ...deps, poll: { ...deps.poll, timeout: opts.timeoutMs } };
+  try {
+    return await pollJob(polling, "import", IMPORT_JOB_ROUTE, jobId, opts.signal);
+  } catch (err) {
+    if (err instanceof GenesysApiError && err.status === 404) return undefined;
+    throw err;
+  }
 }
 
 /** Exports flows as Archy YAML: one flow downloads as YAML, several as a zip (genesys-api.md §3.3–§3.4). */
