@@ -80,6 +80,11 @@ export function flowAdminJson(flow: FlowRecord): Record<string, unknown> {
     type: flow.type,
     versions: flow.versions.map((v) => v.id),
     publishedVersion: flow.publishedVersionId ?? null,
+    // What the published version runs: tests compare content, not version numbers (a restore re-imports).
+    publishedYaml:
+      (flow.publishedVersionId === undefined
+        ? undefined
+        : flow.versions.find((v) => v.id === flow.publishedVersionId)?.yaml) ?? null,
     checkedInVersion: flow.checkedInVersionId ?? null,
     savedVersion: flow.draft?.id ?? null,
     lock: flow.lock ? { clientId: flow.lock.clientId, clientName: flow.lock.clientName } : null,

@@ -14,6 +14,7 @@ export const AdminFlowSchema = z.object({
   type: z.string(),
   versions: z.array(z.string()),
   publishedVersion: z.string().nullable(),
+  publishedYaml: z.string().nullable(),
   checkedInVersion: z.string().nullable(),
   savedVersion: z.string().nullable(),
   lock: z.object({ clientId: z.string(), clientName: z.string() }).nullable(),

@@ -30,7 +30,7 @@ describe("promote against the emulator", () => {
       "Main Menu": "1.0",
       "Shared Greeting": "1.0",
     });
-    const order = req.events.map((e) => `${e.type} ${e.key}`);
+    const order = req.events.map((e) => `${e.type} ${"key" in e ? e.key : ""}`);
     const mainStarted = order.indexOf("started INBOUNDCALL/Main Menu");
     expect(mainStarted).toBeGreaterThan(order.indexOf("imported COMMONMODULE/Shared Greeting"));
     expect(mainStarted).toBeGreaterThan(order.indexOf("imported INBOUNDCALL/Billing Line"));

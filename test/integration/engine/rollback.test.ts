@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
 import { PROD_CLIENT, commonModuleYaml, inboundCallYaml, twoOrgSeed } from "../../helpers/seeds.js";
-import { clientFor, desiredOf, publishedVersions, request, sampleFiles } from "./fixture.js";
+import { publishedContent } from "../../helpers/org-content.js";
+import { clientFor, desiredOf, request, sampleFiles } from "./fixture.js";
 
 /** Version 2 of the sample set: every flow changed, plus two new flows (one depending on the main menu). */
 function nextFiles(): Record<string, string> {
@@ -36,7 +37,8 @@ function nextFiles(): Record<string, string> {
   });
 }
 
-const BEFORE = { "After Hours": "1.0", "Billing Line": "1.0", "Main Menu": "1.0", "Shared Greeting": "1.0" };
+/** What the org publishes before each test (content, not version numbers: a restore re-imports). */
+let BEFORE: Record<string, string | null>;
 const ORDER = ["Shared Goodbye", "Shared Greeting", "After Hours", "Billing Line", "Main Menu", "Promo Line"];
 
 let emulator: TestEmulator;
@@ -46,13 +48,15 @@ beforeAll(async () => {
   emulator = await startTestEmulator(twoOrgSeed({ jobDurationMs: 5 }));
   inventory = (await promote(clientFor(emulator, PROD_CLIENT), request(desiredOf(sampleFiles()), [])))
     .inventory;
+  BEFORE = await publishedContent(emulator, "prod");
+  expect(Object.keys(BEFORE)).toEqual(["After Hours", "Billing Line", "Main Menu", "Shared Greeting"]);
 });
 afterAll(async () => {
   await emulator.close();
 });
 beforeEach(async () => {
   await emulator.admin.setFaults("prod", {});
-  expect(await publishedVersions(emulator, "prod")).toEqual(BEFORE);
+  expect(await publishedContent(emulator, "prod")).toEqual(BEFORE);
 });
 
 describe("atomic rollback", () => {
@@ -75,18 +79,28 @@ describe("atomic rollback", () => {
         expect(applyError.flow).toMatch(new RegExp(`/${failing}$`));
         expect(applyError.message).toContain(failing);
         expect(applyError.rollbackErrors).toEqual([]);
-        // Read the org back: every flow on its previous version, created flows gone, no locks left.
-        expect(await publishedVersions(emulator, "prod")).toEqual(BEFORE);
+        // Read the org back: every flow on its previous content, created flows gone, no locks left.
+        expect(await publishedContent(emulator, "prod")).toEqual(BEFORE);
         const state = await emulator.admin.org("prod");
         expect(state.flows.filter((f) => !f.deleted && f.lock)).toEqual([]);
         expect(await req.journal.read()).toBeUndefined();
         if (concurrency === 1) {
           const imported = req.events.filter((e) => e.type === "imported").map((e) => e.key.split("/")[1]);
           expect(imported).toEqual(ORDER.slice(0, position));
-          const rolled = req.events
-            .filter((e) => e.type === "rolled-back" && e.how !== "left")
-            .map((e) => e.key.split("/")[1]);
-          expect(rolled).toEqual(ORDER.slice(0, position).reverse());
+          const rolled = req.events.flatMap((e) => (e.type === "rolled-back" ? [e] : []));
+          expect(rolled.map((e) => e.key.split("/")[1])).toEqual(ORDER.slice(0, position).reverse());
+          // Flows that existed are restored by re-importing their pre-run content, then verified.
+          const existed = new Set(Object.keys(BEFORE));
+          for (const e of rolled) {
+            const name = e.key.split("/")[1] ?? "";
+            expect(e.how).toBe(existed.has(name) ? "reimported" : "deleted");
+          }
+          const verified = req.events.flatMap((e) => (e.type === "verified" ? [e.key.split("/")[1]] : []));
+          expect(verified.sort()).toEqual(rolled.map((e) => e.key.split("/")[1]).filter((n) => existed.has(n ?? "")).sort());
+          // The restored versions are handed back for the inventory (they are ours, not drift).
+          expect(Object.keys(applyError.restoredVersions).sort()).toEqual(
+            rolled.filter((e) => e.how === "reimported").map((e) => e.key).sort(),
+          );
         }
       });
     }
@@ -103,7 +117,7 @@ describe("atomic rollback", () => {
       await frozen.reached;
       const journal = (await store.read()) as Journal;
       expect(journal.entries.filter((e) => e.state === "done")).toHaveLength(2);
-      expect(await publishedVersions(emulator, "prod")).not.toEqual(BEFORE);
+      expect(await publishedContent(emulator, "prod")).not.toEqual(BEFORE);
 
       const resumed = request(desiredOf(nextFiles()), inventory, { concurrency: 2, journal: store });
       const outcome = await promote(clientFor(emulator, PROD_CLIENT), resumed);
@@ -137,6 +151,9 @@ function freezeAfterDone(store: JournalStore, n: number): { store: JournalStore;
     reached,
     store: {
       read: () => store.read(),
+      fence: () => store.fence(),
+      readBackup: () => store.readBackup(),
+      writeBackup: (backup) => store.writeBackup(backup),
       clear: () => new Promise<void>(() => undefined),
       write: async (journal) => {
         if (journal.entries.filter((e) => e.state === "done").length >= n) {
