@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { AuthorizationV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -12,6 +12,8 @@ import {
   exampleSeed,
   waitForReady,
 } from "../../e2e/scenario.js";
+import { Annotation, GROUP, NAMES, VERSION } from "../../../src/api/ivr-promotion.js";
+import { MERGE_PATCH } from "../../../src/controller/kube-clients.js";
 import { OperatorProcess, deploymentArgs, writeKubeconfig } from "../../e2e/operator-process.js";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
 import { kubectlApply, kustomizeBuild, only, type KubeObject } from "../../helpers/deploy-tools.js";
@@ -47,8 +49,10 @@ const NEEDED_IN_WATCHED = [
   "watch ivr.promoter.dev/ivrpromotions",
   "patch ivr.promoter.dev/ivrpromotions", // finalizer (merge patch of metadata)
   "patch ivr.promoter.dev/ivrpromotions/status", // status (merge patch)
-  "get /secrets", // credentials, by name
-  "get /configmaps", // apply journal: read, replace, create, delete
+  "get /secrets", // credentials, by name; the pre-run backup
+  "create /secrets", // the pre-run backup of a run that updates flows
+  "delete /secrets", // ... removed once the run is over
+  "get /configmaps", // apply journal and write fence: read, create, conditional replace, delete
   "update /configmaps",
   "create /configmaps",
   "delete /configmaps",
@@ -63,7 +67,7 @@ const NEEDED_ON_LEASE = ["get coordination.k8s.io/leases", "update coordination.
 const DENIED: Array<[namespace: string, key: string, name?: string]> = [
   [WATCHED, "list /secrets"],
   [WATCHED, "watch /secrets"],
-  [WATCHED, "create /secrets"],
+  [WATCHED, "update /secrets"],
   [WATCHED, "delete ivr.promoter.dev/ivrpromotions"],
   [WATCHED, "create ivr.promoter.dev/ivrpromotions"],
   [WATCHED, "update ivr.promoter.dev/ivrpromotions"],
@@ -216,6 +220,21 @@ describe("deploy/base RBAC (b): the operator runs as its ServiceAccount", () => 
     expect(flows.length).toBeGreaterThan(0);
     expect(flows.every((f) => f.publishedVersion !== null)).toBe(true);
 
+    // A new commit that changes a flow: the run backs up the pre-run content in a Secret and removes it
+    // after the apply; deleting an object removes its journal ConfigMap.
+    const files = await exampleRepoFiles();
+    const [flowPath, flowText] = Object.entries(files).find(([p]) => p.startsWith("flows/")) ?? ["", ""];
+    await repo.commit({ [flowPath]: String(flowText).replace(/^( {2}description: .*)$/m, "$1 (rbac)") });
+    await annotateNow(api.kubeConfig, WATCHED, "dev");
+    await poll("the new revision applied", async () => {
+      const now = await waitForReady(api.kubeConfig, WATCHED, "dev", { diagnose: () => op.log() });
+      return now.status?.lastAppliedRevision !== obj.status?.lastAppliedRevision;
+    });
+    await poll("the backup Secret created and deleted", async () => {
+      const audit = readAuditLog(auditLog).filter((e) => e.objectRef?.resource === "secrets");
+      return audit.some((e) => e.verb === "create") && audit.some((e) => e.verb === "delete");
+    });
+
     // A promotion whose credentials Secret is missing fails the same way on every retry: the repeated
     // Warning is counted on the existing Event (get + patch), a path a healthy promotion never takes.
     await createPromotion(api.kubeConfig, {
@@ -226,6 +245,16 @@ describe("deploy/base RBAC (b): the operator runs as its ServiceAccount", () => 
     });
     await poll("a repeated Warning event counted twice", async () =>
       (await eventsOf(api.kubeConfig, WATCHED, "no-secret")).some((e) => (e.count ?? 0) >= 2),
+    );
+    // Deleting an object removes its journal ConfigMap (prune is off: its flows are orphaned).
+    const custom = api.kubeConfig.makeApiClient(CustomObjectsApi);
+    const coords = { group: GROUP, version: VERSION, plural: NAMES.plural, namespace: WATCHED };
+    await custom.deleteNamespacedCustomObject({ ...coords, name: "no-secret" });
+    await poll("the deleted object gone", async () =>
+      custom.getNamespacedCustomObject({ ...coords, name: "no-secret" }).then(
+        () => false,
+        () => true,
+      ),
     );
     await poll("a Lease renewal", async () =>
       readAuditLog(auditLog).some((e) => e.verb === "update" && e.objectRef?.resource === "leases"),
@@ -239,6 +268,21 @@ describe("deploy/base RBAC (b): the operator runs as its ServiceAccount", () => 
     expect([...used].sort()).toEqual([...granted].sort());
   }, 300_000);
 });
+
+/** `ivr.promoter.dev/requested-at`: reconcile now rather than at the next interval. */
+async function annotateNow(kc: KubeConfig, namespace: string, name: string): Promise<void> {
+  await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+    {
+      group: GROUP,
+      version: VERSION,
+      plural: NAMES.plural,
+      namespace,
+      name,
+      body: { metadata: { annotations: { [Annotation.requestedAt]: new Date().toISOString() } } },
+    },
+    MERGE_PATCH,
+  );
+}
 
 async function poll(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
