@@ -19,6 +19,15 @@ const message = (text: string, now: number, details?: JobMessage["details"]): Jo
   return m;
 };
 
+/** The flow name of an uploaded Archy document, or undefined when it does not parse. */
+export function flowNameOf(yaml: string): string | undefined {
+  try {
+    return parseArchyFlow(yaml).name;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What an import job does server-side (genesys-api.md §3.1-3.2): parse the YAML, find the flow by
  * (type, name), refuse when another client holds its lock or a by-name reference does not resolve,
