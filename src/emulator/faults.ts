@@ -106,6 +106,38 @@ export class FaultInjector {
     return true;
   }
 
+  /**
+   * Whether the import job of `flowName` that is starting now must be held. Counts one upload down on
+   * `holdNthJob` either way, so "the n-th job from now" counts every job.
+   */
+  takeHold(flowName: string | undefined): boolean {
+    let hold = false;
+    const nth = this.faults.holdNthJob;
+    if (nth) {
+      nth.n -= 1;
+      if (nth.n <= 0) {
+        hold = true;
+        delete this.faults.holdNthJob;
+      }
+    }
+    const named = this.faults.holdJobsForFlows ?? [];
+    if (flowName !== undefined && named.some((n) => n.toLowerCase() === flowName.toLowerCase())) hold = true;
+    return hold;
+  }
+
+  /**
+   * How long the next import job runs: drawn from the log-normal `jobDuration` when set (median and
+   * 95th percentile; sigma = ln(p95/median) / 1.645), else `fallbackMs`.
+   */
+  jobDurationMs(fallbackMs: number): number {
+    const dist = this.faults.jobDuration;
+    if (!dist || dist.medianMs <= 0) return this.faults.jobDurationMs ?? fallbackMs;
+    const sigma = Math.log(Math.max(dist.p95Ms, dist.medianMs) / dist.medianMs) / 1.6448536;
+    // Box-Muller: a standard normal from two uniforms (1 - u keeps the log away from 0).
+    const z = Math.sqrt(-2 * Math.log(1 - this.random())) * Math.cos(2 * Math.PI * this.random());
+    return Math.round(dist.medianMs * Math.exp(sigma * z));
+  }
+
   /** Flow names whose import job must fail. */
   failsJobFor(flowName: string): boolean {
     return (this.faults.failJobsForFlows ?? []).some((n) => n.toLowerCase() === flowName.toLowerCase());

@@ -42,6 +42,13 @@ export const FaultsSchema = z.strictObject({
     .refine((d) => d.p95Ms >= d.medianMs, "p95Ms must be at least medianMs")
     .optional(),
   /**
+   * Import jobs of these flows (by name) stay Started once uploaded until released through
+   * `POST /__admin/orgs/{org}/jobs/release`; they then run to completion whether or not anyone polls.
+   */
+  holdJobsForFlows: z.array(z.string()).optional(),
+  /** Holds the `n`-th import job uploaded from now (1 = the next one); counts down in place. */
+  holdNthJob: z.strictObject({ n: z.number().int().min(1) }).optional(),
+  /**
    * Pessimistic publish: `POST actions/publish` answers 202 with an incomplete Operation and the flow's
    * published version changes only when the operation completes, after this many ms.
    */

@@ -43,6 +43,10 @@ export interface ImportJob {
   messages: JobMessage[];
   /** RegisterArchitectJobRequest.createStubs: unresolved flow references become stub flows. */
   createStubs?: boolean;
+  /** The flow name in the uploaded YAML, when it parses. */
+  flowName?: string;
+  /** Set while a hold fault keeps the job Started; `run` completes it (admin release). */
+  held?: { since: string; run: () => void };
 }
 
 /** An export or validate job. */
@@ -114,6 +118,11 @@ export class OrgState {
   /** The token budget in force (a fault overrides the seed). */
   get rateLimit(): RateLimit {
     return this.faults.current.rateLimit ?? this.baseRateLimit;
+  }
+
+  /** How long the next import job runs, in ms (the `jobDuration` distribution when set). */
+  nextImportJobDurationMs(): number {
+    return this.faults.jobDurationMs(this.baseJobDurationMs);
   }
 
   /** How long jobs (and publish operations) run, in ms. */

@@ -57,7 +57,19 @@ export async function preflight(client: GenesysPort, input: PreflightInput): Pro
   const observed = new Map(input.observed.map((f) => [f.key, f]));
   for (const action of input.plan.actions.filter(isWrite)) {
     const lock = observed.get(action.key)?.lockedBy;
-    if (!lock || lock === `client:${input.selfClientId}`) continue;
+    if (!lock) continue;
+    if (lock === `client:${input.selfClientId}`) {
+      // Our own lock (a crashed run's checkout) is no one else's, so no policy applies, but the import
+      // job still refuses it ("locked by another entity", see src/emulator/import-flow.ts): unlock first.
+      forceUnlock.add(action.key);
+      warnings.push({
+        flow: action.key,
+        file: action.file,
+        code: "FlowLockedBySelf",
+        message: "locked by this OAuth client (left by an earlier run); will be unlocked",
+      });
+      continue;
+    }
     const finding = { flow: action.key, file: action.file, code: "FlowLocked", message: `locked by ${lock}` };
     if (input.lockPolicy === "ForceUnlock") {
       forceUnlock.add(action.key);

@@ -63,6 +63,18 @@ export const RequestLogEntrySchema = z.object({
 /** A request-log line. */
 export type LoggedRequest = z.infer<typeof RequestLogEntrySchema>;
 
+const HeldJobSchema = z.object({ id: z.string(), flowName: z.string().nullable(), heldSince: z.string() });
+/** A held import job in `GET /__admin/orgs/{org}/jobs/held`. */
+export type HeldJob = z.infer<typeof HeldJobSchema>;
+const ReleasedJobSchema = z.object({
+  id: z.string(),
+  flowName: z.string().nullable(),
+  status: z.string(),
+  flowId: z.string().nullable(),
+});
+/** A job as `POST /__admin/orgs/{org}/jobs/release` reports it after running it. */
+export type ReleasedJob = z.infer<typeof ReleasedJobSchema>;
+
 /** Typed client of the emulator's admin API (CONTRACTS §3); talks HTTP like any other test would. */
 export class EmulatorAdmin {
   constructor(readonly url: string) {}
@@ -127,6 +139,22 @@ export class EmulatorAdmin {
   /** Publishes a flow right away, as a finished import job would. */
   addFlow(org: string, yaml: string): Promise<AdminFlow> {
     return this.call("POST", `/__admin/orgs/${org}/flows`, AdminFlowSchema, { yaml });
+  }
+
+  /** Import jobs a hold fault keeps Started (`holdJobsForFlows`, `holdNthJob`). */
+  heldJobs(org: string): Promise<HeldJob[]> {
+    return this.call("GET", `/__admin/orgs/${org}/jobs/held`, z.array(HeldJobSchema));
+  }
+
+  /** Runs held import jobs to completion: all, or one by id, or those of one flow. */
+  async releaseJobs(org: string, filter: { jobId?: string; flowName?: string } = {}): Promise<ReleasedJob[]> {
+    const body = await this.call(
+      "POST",
+      `/__admin/orgs/${org}/jobs/release`,
+      z.object({ released: z.array(ReleasedJobSchema) }),
+      filter,
+    );
+    return body.released;
   }
 
   /** The request log (optionally one org's). */

@@ -5,7 +5,7 @@ import { kindInfo } from "../kinds.js";
 import type { RequestLog } from "../request-log.js";
 import type { HttpResult, Router } from "../router.js";
 import { FaultsSchema, ObjectsSchema, formatPath } from "../seed.js";
-import type { EmulatorState, OrgState } from "../state.js";
+import type { EmulatorState, ImportJob, OrgState } from "../state.js";
 import { publishSeedFlow } from "../seed-flows.js";
 
 /** What an admin handler gets. */
@@ -57,6 +57,8 @@ function orgState(org: OrgState): Record<string, unknown> {
       status: j.status,
       command: j.command ?? null,
       flowId: j.flowId ?? null,
+      flowName: j.flowName ?? null,
+      held: j.held !== undefined,
     })),
   };
 }
@@ -119,6 +121,47 @@ const addFlow: AdminHandler = (ctx) => {
   return { status: 200, body: flowAdminJson(flow) };
 };
 
+const heldJson = (j: ImportJob) => ({ id: j.id, flowName: j.flowName ?? null, heldSince: j.held?.since });
+
+/** GET /__admin/orgs/{org}/jobs/held: import jobs a hold fault keeps Started, oldest first. */
+const listHeld: AdminHandler = (ctx) => ({
+  status: 200,
+  body: [...orgOf(ctx).importJobs.values()].filter((j) => j.held).map(heldJson),
+});
+
+/**
+ * POST /__admin/orgs/{org}/jobs/release `{jobId?, flowName?}`: runs the held jobs (all, or the one
+ * with that id, or those of that flow) to completion now, and answers with their outcome.
+ */
+const releaseHeld: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const body = parse(
+    ctx,
+    z.strictObject({ jobId: z.string().min(1).optional(), flowName: z.string().min(1).optional() }),
+    "release",
+  );
+  const held = [...org.importJobs.values()].filter(
+    (j) =>
+      j.held &&
+      (body.jobId === undefined || j.id === body.jobId) &&
+      (body.flowName === undefined || j.flowName?.toLowerCase() === body.flowName.toLowerCase()),
+  );
+  if (body.jobId !== undefined && held.length === 0)
+    throw fail(404, `no held import job '${body.jobId}' in org '${org.name}'`);
+  for (const job of held) job.held?.run();
+  return {
+    status: 200,
+    body: {
+      released: held.map((j) => ({
+        id: j.id,
+        flowName: j.flowName ?? null,
+        status: j.status,
+        flowId: j.flowId ?? null,
+      })),
+    },
+  };
+};
+
 /** Registers the admin API (CONTRACTS §3): no bearer, not rate limited, not in the request log. */
 export function adminRoutes(router: Router<AdminHandler>): void {
   router
@@ -133,6 +176,8 @@ export function adminRoutes(router: Router<AdminHandler>): void {
     .on("DELETE", "/__admin/orgs/{org}/objects/{kind}/{name}", removeObject)
     .on("POST", "/__admin/orgs/{org}/flows", addFlow)
     .on("POST", "/__admin/orgs/{org}/flows/{flowId}/lock", lockFlow)
+    .on("GET", "/__admin/orgs/{org}/jobs/held", listHeld)
+    .on("POST", "/__admin/orgs/{org}/jobs/release", releaseHeld)
     .on("GET", "/__admin/requests", (ctx) => ({
       status: 200,
       body: ctx.log.list(ctx.query.get("org") ?? undefined),

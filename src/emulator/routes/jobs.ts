@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ok, param, type ApiContext, type ApiHandler } from "../context.js";
 import { ApiError } from "../errors.js";
-import { importFlow } from "../import-flow.js";
+import { flowNameOf, importFlow } from "../import-flow.js";
 import { readList } from "../paging.js";
 import type { Router } from "../router.js";
 import type { ImportJob, OrgState } from "../state.js";
@@ -11,34 +11,45 @@ export function wantsMessages(ctx: ApiContext): boolean {
   return readList(ctx.query, "expand").includes("messages");
 }
 
-/** Runs an uploaded job after the org's job duration, whether or not anybody polls. */
+/** Runs the import now and records its outcome on the job. */
+function runJob(org: OrgState, job: ImportJob, yaml: string, baseUrl: string): void {
+  job.held = undefined;
+  try {
+    const outcome = importFlow(org, yaml, job.principal, {
+      baseUrl,
+      now: Date.now(),
+      createStubs: job.createStubs === true,
+    });
+    if (outcome.ok) {
+      job.status = "Success";
+      job.command = outcome.command;
+      job.flowId = outcome.flow.id;
+    } else {
+      job.status = "Failure";
+      job.messages = outcome.messages;
+    }
+  } catch (err) {
+    job.status = "Failure";
+    job.messages = [
+      { dateTime: new Date().toISOString(), type: "Error", text: `internal error: ${String(err)}` },
+    ];
+  }
+}
+
+/**
+ * Starts an uploaded job: it runs after the org's job duration whether or not anybody polls, or, when a
+ * hold fault applies, stays Started until an admin release runs it.
+ */
 function startJob(org: OrgState, job: ImportJob, yaml: string, baseUrl: string): void {
   if (job.status !== "Registered") return; // a repeated upload (client retry) does not start it twice
   job.status = "Started";
-  org.scheduler.after(
-    org.jobDurationMs,
-    () => {
-      const outcome = importFlow(org, yaml, job.principal, {
-        baseUrl,
-        now: Date.now(),
-        createStubs: job.createStubs === true,
-      });
-      if (outcome.ok) {
-        job.status = "Success";
-        job.command = outcome.command;
-        job.flowId = outcome.flow.id;
-      } else {
-        job.status = "Failure";
-        job.messages = outcome.messages;
-      }
-    },
-    (err) => {
-      job.status = "Failure";
-      job.messages = [
-        { dateTime: new Date().toISOString(), type: "Error", text: `internal error: ${String(err)}` },
-      ];
-    },
-  );
+  const flowName = flowNameOf(yaml);
+  if (flowName !== undefined) job.flowName = flowName;
+  if (org.faults.takeHold(flowName)) {
+    job.held = { since: new Date().toISOString(), run: () => runJob(org, job, yaml, baseUrl) };
+    return;
+  }
+  org.scheduler.after(org.nextImportJobDurationMs(), () => runJob(org, job, yaml, baseUrl));
 }
 
 /** POST /api/v2/flows/jobs: registers a job; the upload to `presignedUrl` starts it. */

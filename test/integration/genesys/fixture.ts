@@ -6,7 +6,12 @@ import {
   type GenesysRequestEvent,
 } from "../../../src/genesys/index.js";
 import { silentLogger } from "../../../src/logger.js";
-import { startTestEmulator, type LoggedRequest, type TestEmulator } from "../../helpers/emulator.js";
+import {
+  startTestEmulator,
+  type LoggedRequest,
+  type ReleasedJob,
+  type TestEmulator,
+} from "../../helpers/emulator.js";
 
 export type { LoggedRequest } from "../../helpers/emulator.js";
 
@@ -79,6 +84,11 @@ export class EmulatorFixture {
   /** Locks a flow to another OAuth client. */
   async lock(org: string, flowId: string, clientName?: string): Promise<void> {
     await this.emulator.admin.lockFlow(org, flowId, clientName);
+  }
+
+  /** Runs held import jobs to completion (all, or one by id, or those of one flow). */
+  releaseJobs(org: string, filter: { jobId?: string; flowName?: string } = {}): Promise<ReleasedJob[]> {
+    return this.emulator.admin.releaseJobs(org, filter);
   }
 
   /** Removes an org object (kind = ReferenceKind). */

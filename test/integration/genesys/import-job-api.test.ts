@@ -75,6 +75,25 @@ describe("GenesysClient import-job API for crash recovery", () => {
     expect(await recoverer.waitForImportJob("00000000-0000-4000-8000-000000000000")).toBeUndefined();
   });
 
+  it("a held job outlives the client that gave up on it: released, it publishes and waitForImportJob sees it", async () => {
+    await emu.faults("dev", { holdJobsForFlows: ["Held Menu"] });
+    const { client } = emu.client(DEV_CLIENT, { pollIntervalMs: { initial: 10, max: 20, timeout: 150 } });
+    let jobId = "";
+    await expect(
+      client.importFlow(inboundCallYaml("Held Menu"), {
+        onRegistered: (id) => {
+          jobId = id;
+        },
+      }),
+    ).rejects.toMatchObject({ code: "GenesysJobTimeout" });
+    expect((await client.getImportJob(jobId))?.status).toBe("Started");
+    expect(await emu.releaseJobs("dev", { jobId })).toMatchObject([{ id: jobId, status: "Success" }]);
+    const state = await client.waitForImportJob(jobId);
+    expect(state).toMatchObject({ status: "Success", command: "Create" });
+    const flow = await client.getFlow(state?.flow?.id ?? "");
+    expect(flow?.publishedVersion?.id).toBe("1.0");
+  });
+
   it("waitForImportJob returns a Failure instead of throwing, and times out when asked", async () => {
     const { client } = emu.client(DEV_CLIENT);
     await emu.faults("dev", { failJobsForFlows: ["Doomed Job"] });
