@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EnvConfig } from "../config.js";
 import { UsageError } from "./command.js";
+import { parseDuration } from "../api/duration.js";
 
 /**
  * Argument parsing of `ivr-promoter operator`, apart from the command so it can be unit-tested without
@@ -21,6 +22,9 @@ Runs the IvrPromotion operator until interrupted (SIGINT/SIGTERM).
   --leader-elect=BOOL      Lease-based leader election, true|false (default true)
   --lease-name N           name of the Lease (default ivr-promoter-leader-election)
   --lease-namespace NS     namespace of the Lease (default $POD_NAMESPACE, else default)
+  --leader-elect-lease-duration D   how long a standby waits before taking an unrenewed lease (default 15s)
+  --leader-elect-renew-deadline D   how long the leader keeps trying to renew before it stops (default 10s)
+  --leader-elect-retry-period D     how often candidates and the leader try (default 2s)
   --http-addr HOST:PORT    /metrics, /healthz and /readyz (default :8080; port 0 picks one)
   --git-cache-dir DIR      Git mirror cache (default $IVR_PROMOTER_CACHE_DIR, else a temp dir)`;
 
@@ -34,6 +38,10 @@ export interface OperatorArgs {
   leaderElect: boolean;
   leaseName: string;
   leaseNamespace: string;
+  /** Leader-election timings in ms (controller-runtime's flags and defaults). */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   identity: string;
   httpHost: string;
   httpPort: number;
@@ -87,6 +95,9 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
         "leader-elect": { type: "string" },
         "lease-name": { type: "string" },
         "lease-namespace": { type: "string" },
+        "leader-elect-lease-duration": { type: "string" },
+        "leader-elect-renew-deadline": { type: "string" },
+        "leader-elect-retry-period": { type: "string" },
         "http-addr": { type: "string" },
         "git-cache-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -102,7 +113,23 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
     return typeof value === "string" ? value : undefined;
   };
   const http = parseHttpAddr(str("http-addr") ?? ":8080");
+  const timing = (flag: string, fallback: number): number => {
+    const raw = str(flag);
+    if (raw === undefined) return fallback;
+    const ms = durationMs(raw);
+    if (ms === undefined || ms < 100 || ms > 3_600_000)
+      fail(`--${flag} must be a duration between 100ms and 1h (e.g. 15s), got '${raw}'`);
+    return ms;
+  };
+  const election = {
+    leaseDurationMs: timing("leader-elect-lease-duration", 15_000),
+    renewDeadlineMs: timing("leader-elect-renew-deadline", 10_000),
+    retryPeriodMs: timing("leader-elect-retry-period", 2_000),
+  };
+  if (!(election.leaseDurationMs > election.renewDeadlineMs && election.renewDeadlineMs > election.retryPeriodMs))
+    fail("leader election needs lease duration > renew deadline > retry period");
   return {
+    ...election,
     help: values.help === true,
     kubeconfig: str("kubeconfig"),
     namespaces: splitList(str("namespaces") ?? env.watchNamespaces),
@@ -117,4 +144,12 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
     httpPort: http.port,
     gitCacheDir: str("git-cache-dir") ?? env.cacheDir ?? join(tmpdir(), "ivr-promoter-cache"),
   };
+}
+
+function durationMs(raw: string): number | undefined {
+  try {
+    return parseDuration(raw);
+  } catch {
+    return undefined;
+  }
 }

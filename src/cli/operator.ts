@@ -66,7 +66,13 @@ export const operatorCommand: Command = {
       labelSelector: args.labelSelector,
       concurrency: args.concurrency,
       leaderElection: args.leaderElect
-        ? { lease: { name: args.leaseName, namespace: args.leaseNamespace }, identity: args.identity }
+        ? {
+            lease: { name: args.leaseName, namespace: args.leaseNamespace },
+            identity: args.identity,
+            leaseDurationMs: args.leaseDurationMs,
+            renewDeadlineMs: args.renewDeadlineMs,
+            retryPeriodMs: args.retryPeriodMs,
+          }
         : undefined,
       // The IvrPromotion reconciler records reconcile totals and durations itself (condition-aware).
       recordReconcileMetrics: false,

@@ -63,6 +63,11 @@ export interface KubeApiServer {
   dir: string;
   /** Stops kube-apiserver then etcd and removes `dir`; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Kills kube-apiserver (SIGKILL), keeps it down for `downMs`, and starts it again on the same port and
+   * etcd: every client sees connection errors, then the same data (a control-plane restart).
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** Options for {@link startKubeApiServer}. */
@@ -203,6 +208,7 @@ async function startOnce(dir: string, opts: StartOptions): Promise<KubeApiServer
   const server = `https://127.0.0.1:${securePort}`;
   const apiLog = join(dir, "apiserver.log");
   let apiserver: ChildProcess | undefined;
+  let apiArgs: string[] = [];
   const stopAll = async () => {
     if (apiserver) await stopProcess(apiserver);
     await stopProcess(etcd);
@@ -215,28 +221,25 @@ async function startOnce(dir: string, opts: StartOptions): Promise<KubeApiServer
       timeoutMs,
       async () => (await get(`${etcdUrl}/health`)).status === 200,
     );
-    apiserver = startProcess(
-      apiserverBin,
-      [
-        `--etcd-servers=${etcdUrl}`,
-        `--cert-dir=${join(dir, "cert-dir")}`,
-        `--tls-cert-file=${certs.serverCert}`,
-        `--tls-private-key-file=${certs.serverKey}`,
-        `--client-ca-file=${certs.caCert}`,
-        `--secure-port=${securePort}`,
-        "--bind-address=127.0.0.1",
-        "--service-cluster-ip-range=10.0.0.0/24",
-        "--allow-privileged=true",
-        "--disable-admission-plugins=ServiceAccount", // no controller-manager creates default SAs
-        "--authorization-mode=RBAC",
-        `--service-account-issuer=${server}/`,
-        `--service-account-key-file=${certs.saPublicKey}`,
-        `--service-account-signing-key-file=${certs.saPrivateKey}`,
-        "--profiling=false",
-        ...(opts.extraArgs ?? []),
-      ],
-      apiLog,
-    );
+    apiArgs = [
+      `--etcd-servers=${etcdUrl}`,
+      `--cert-dir=${join(dir, "cert-dir")}`,
+      `--tls-cert-file=${certs.serverCert}`,
+      `--tls-private-key-file=${certs.serverKey}`,
+      `--client-ca-file=${certs.caCert}`,
+      `--secure-port=${securePort}`,
+      "--bind-address=127.0.0.1",
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--allow-privileged=true",
+      "--disable-admission-plugins=ServiceAccount", // no controller-manager creates default SAs
+      "--authorization-mode=RBAC",
+      `--service-account-issuer=${server}/`,
+      `--service-account-key-file=${certs.saPublicKey}`,
+      `--service-account-signing-key-file=${certs.saPrivateKey}`,
+      "--profiling=false",
+      ...(opts.extraArgs ?? []),
+    ];
+    apiserver = startProcess(apiserverBin, apiArgs, apiLog);
     const ca = readFileSync(certs.caCert);
     await waitUntil(
       "kube-apiserver",
@@ -261,7 +264,26 @@ async function startOnce(dir: string, opts: StartOptions): Promise<KubeApiServer
       rmSync(dir, { recursive: true, force: true });
       tempDirs.delete(dir);
     }));
-  return { kubeconfigPath, kubeConfig, server, dir, stop };
+  const restart = async (downMs = 2_000) => {
+    if (apiserver) {
+      const child = apiserver;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      killGroup(child, "SIGKILL");
+      await exited;
+    }
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    const child = startProcess(apiserverBin, apiArgs, apiLog);
+    apiserver = child;
+    const ca = readFileSync(certs.caCert);
+    await waitUntil(
+      "kube-apiserver (restarted)",
+      child,
+      apiLog,
+      timeoutMs,
+      async () => (await get(`${server}/readyz`, { ca })).status === 200,
+    );
+  };
+  return { kubeconfigPath, kubeConfig, server, dir, stop, restart };
 }
 
 /**

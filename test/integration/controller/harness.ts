@@ -210,6 +210,8 @@ export class OperatorProcess {
       labelSelector?: string;
       logName?: string;
       leaderElection?: { lease: string; identity: string };
+      /** More operator flags (e.g. short leader-election timings). */
+      extraArgs?: string[];
     },
   ) {
     const logFile = join(options.dir, options.logName ?? "operator.log");
@@ -235,6 +237,7 @@ export class OperatorProcess {
       "--git-cache-dir",
       join(options.dir, "git-cache"),
       ...(options.labelSelector ? ["--label-selector", options.labelSelector] : []),
+      ...(options.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
@@ -260,6 +263,14 @@ export class OperatorProcess {
     if (!url) throw new Error(`operator has not printed its HTTP address yet:\n${this.log().slice(-2000)}`);
     const res = await fetch(`${url}/metrics`);
     return res.text();
+  }
+
+  /** SIGSTOP / SIGCONT: a process frozen (and resumed) without knowing it, like a long GC or a paused VM. */
+  pause(): void {
+    this.child.kill("SIGSTOP");
+  }
+  resume(): void {
+    this.child.kill("SIGCONT");
   }
 
   /** SIGKILL: no cleanup of any kind, as when a node dies. */
