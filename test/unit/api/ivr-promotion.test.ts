@@ -26,6 +26,7 @@ describe("IvrPromotionSpecSchema", () => {
       concurrency: 8,
       lockPolicy: "Fail",
       cyclePolicy: "Reject",
+      rollbackStrategy: "Reimport",
     });
   });
 

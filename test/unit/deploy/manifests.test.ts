@@ -48,13 +48,14 @@ describe("RBAC", () => {
     expect(chartRules).toEqual(baseRules);
   });
 
-  it("never grants wildcards, secrets beyond get, or anything on pods", () => {
+  it("never grants wildcards, secrets beyond get/create/delete (no list, watch, update), or anything on pods", () => {
     for (const rule of baseRules) {
       expect(rule.verbs).not.toContain("*");
       expect(rule.resources).not.toContain("*");
       expect(rule.apiGroups).not.toContain("*");
       expect(rule.resources).not.toContain("pods");
-      if (rule.resources.includes("secrets")) expect(rule.verbs).toEqual(["get"]);
+      // get: credentials by name and the run's backup; create/delete: the backup Secrets the operator owns.
+      if (rule.resources.includes("secrets")) expect(rule.verbs).toEqual(["get", "create", "delete"]);
     }
   });
 
