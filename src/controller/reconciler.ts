@@ -140,10 +140,15 @@ async function reconcile(
   const draft = new StatusDraft(obj, ctx.now());
   const finish = await runPipeline(ctx, obj, draft, signal, log);
   if (deposed(ctx, signal, finish)) {
-    // Another replica writes for this object now: its status is the truth, ours would overwrite it.
-    log.info({ revision: finish.kind === "done" ? finish.revision : undefined }, "lost the right to write; leaving status to the new writer");
+    // Another replica may write for this object now: its status is the truth, ours could overwrite it.
+    // If we in fact still lead (the lease was only late to renew), the retry finds the journal and
+    // recovers; if we do not, the queue is gone with the term and the retry never runs.
+    log.info(
+      { revision: finish.kind === "done" ? finish.revision : undefined },
+      "lost the right to write; leaving status to the current writer",
+    );
     state.recorded = true;
-    return {};
+    return { requeueAfterMs: DEPOSED_RETRY_MS };
   }
   const requested = obj.metadata.annotations?.[Annotation.requestedAt];
   if (requested !== undefined) draft.next.lastHandledReconcileAt = requested;
@@ -164,6 +169,9 @@ async function reconcile(
   }
   return finish.kind === "done" ? { requeueAfterMs: finish.requeueAfterMs } : {};
 }
+
+/** When a reconcile was cut short by a lost (or late) lease: soon, but not in a tight loop. */
+const DEPOSED_RETRY_MS = 2_000;
 
 /** True when this process may no longer write for the object (fenced out, lease lost, shutting down). */
 function deposed(ctx: ReconcilerContext, signal: AbortSignal, finish: Finish): boolean {

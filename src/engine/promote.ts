@@ -66,14 +66,19 @@ export async function planPromotion(
   options: { check: boolean },
 ): Promise<PlannedPromotion> {
   const recovered = await recoverInterrupted(client, req);
-  const types = new Set([...req.desired.map((f) => f.type), ...req.inventory.map((e) => e.type)]);
+  // A restore re-imports the pre-run content under a new version id: ours, not drift.
+  const inventory = req.inventory.map((e) => {
+    const version = recovered?.versions[flowKey(e.type, e.name)];
+    return version ? { ...e, publishedVersion: version } : e;
+  });
+  const types = new Set([...req.desired.map((f) => f.type), ...inventory.map((e) => e.type)]);
   const observed = await observeFlows(client, types);
   const plan = buildPlan({
     revision: req.revision,
     target: req.target,
     desired: req.desired,
     observed,
-    inventory: req.inventory,
+    inventory,
     prune: req.prune,
   });
   const result: PlannedPromotion = { plan, observed, recovered };
