@@ -3,7 +3,8 @@ import { parseCommandArgs, type Command } from "./command.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan } from "./render-plan.js";
-import { writeInventory } from "./state.js";
+import { recordRestored, writeInventory } from "./state.js";
+import { ApplyFailedError } from "../engine/errors.js";
 
 const HELP = `usage: ivr-promoter apply --env NAME (--dir DIR | --repo URL [--branch B]) TARGET [options]
 
@@ -41,17 +42,19 @@ export const applyCommand: Command = {
     }
     const text = values.output !== "json";
     let writes = 0;
-    const outcome = await promote(
-      client,
-      {
-        ...prepared.request,
-        onPlan: (plan) => {
-          writes = plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "prune").length;
-          if (text) ctx.stdout.write(renderPlan(plan));
+    const outcome = await promoteRecordingRestores(prepared.stateDir, prepared.org.id, () =>
+      promote(
+        client,
+        {
+          ...prepared.request,
+          onPlan: (plan) => {
+            writes = plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "prune").length;
+            if (text) ctx.stdout.write(renderPlan(plan));
+          },
+          onEvent: text ? (e) => progress(e) : undefined,
         },
-        onEvent: text ? (e) => progress(e) : undefined,
-      },
-      typeof values.approve === "string" ? values.approve : undefined,
+        typeof values.approve === "string" ? values.approve : undefined,
+      ),
     );
     await writeInventory(prepared.stateDir, {
       org: prepared.org,
@@ -71,6 +74,20 @@ export const applyCommand: Command = {
     return 0;
   },
 };
+
+/** Runs `run`; when it fails after a rollback by re-import, records the restored versions first. */
+async function promoteRecordingRestores<T>(
+  stateDir: string,
+  orgId: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ApplyFailedError) await recordRestored(stateDir, orgId, err.restoredVersions);
+    throw err;
+  }
+}
 
 function parse(argv: string[]) {
   return parseCommandArgs("apply", argv, {

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { FileJournalStore } from "../engine/journal.js";
-import { InventoryEntrySchema, type InventoryEntry } from "../engine/model.js";
+import { InventoryEntrySchema, flowKey, type InventoryEntry } from "../engine/model.js";
 
 /**
  * The CLI's memory between runs, per target org (the operator keeps the same in the object's status):
@@ -43,6 +43,27 @@ export async function writeInventory(stateDir: string, state: StateFile): Promis
   const path = join(stateDir, `${safe(state.org.id)}.json`);
   await writeFile(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
+}
+
+/**
+ * After a rollback by re-import: the restored flows publish their pre-run content under new version ids,
+ * which are ours, so the recorded inventory follows them (the next plan must not call them drift).
+ */
+export async function recordRestored(
+  stateDir: string,
+  orgId: string,
+  versions: Readonly<Record<string, string>>,
+): Promise<void> {
+  if (Object.keys(versions).length === 0) return;
+  const path = join(stateDir, `${safe(orgId)}.json`);
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return;
+  const state = StateFileSchema.parse(JSON.parse(text));
+  state.inventory = state.inventory.map((e) => {
+    const version = versions[flowKey(e.type, e.name)];
+    return version ? { ...e, publishedVersion: version } : e;
+  });
+  await writeInventory(stateDir, state);
 }
 
 /** The journal store for `orgId`: a crashed `apply` is rolled back by the next `plan` or `apply`. */
