@@ -126,7 +126,9 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
     renewDeadlineMs: timing("leader-elect-renew-deadline", 10_000),
     retryPeriodMs: timing("leader-elect-retry-period", 2_000),
   };
-  if (!(election.leaseDurationMs > election.renewDeadlineMs && election.renewDeadlineMs > election.retryPeriodMs))
+  if (!(
+    election.leaseDurationMs > election.renewDeadlineMs && election.renewDeadlineMs > election.retryPeriodMs
+  ))
     fail("leader election needs lease duration > renew deadline > retry period");
   return {
     ...election,

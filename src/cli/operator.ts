@@ -42,8 +42,8 @@ export const operatorCommand: Command = {
     const kubeConfig = loadKubeConfig(args.kubeconfig);
     const logger = ctx.logger;
     const metrics = new Metrics({ defaultMetrics: true });
-    // The reconciler asks the operator (built next, around it) for the right to write, lazily.
-    let operator: Operator | undefined;
+    // The reconciler asks the operator (built next, around it) for the right to write, lazily: the
+    // closures below run only once the operator has started.
     const writer = `${args.identity}/${randomUUID().slice(0, 8)}`;
     const reconciler = createIvrPromotionReconciler({
       kubeConfig,
@@ -53,11 +53,11 @@ export const operatorCommand: Command = {
       limiters: new RateLimiterRegistry(),
       writeRight: {
         identity: writer,
-        term: () => operator?.leaderTerm() ?? 0,
-        valid: () => operator?.holdsWriteRight() ?? false,
+        term: () => operator.leaderTerm(),
+        valid: () => operator.holdsWriteRight(),
       },
     });
-    operator = new Operator({
+    const operator: Operator = new Operator({
       kubeConfig,
       reconciler,
       logger,

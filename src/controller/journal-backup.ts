@@ -37,7 +37,13 @@ export class BackupTooLargeError extends PromoterError {
 export class BackupChunks {
   constructor(
     private readonly apis: KubeApis,
-    private readonly owner: { apiVersion: string; kind: string; name: string; namespace: string; uid: string },
+    private readonly owner: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      namespace: string;
+      uid: string;
+    },
     private readonly journalName: string,
   ) {}
 

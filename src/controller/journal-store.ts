@@ -105,7 +105,10 @@ export class ConfigMapJournalStore implements JournalStore {
     // A planted ConfigMap's annotations mean nothing: only our own record can hold a newer term.
     const annotations = foreign ? {} : (cm.metadata?.annotations ?? {});
     const held = Number(annotations[TERM_ANNOTATION] ?? "0");
-    if (held > term) throw new FencedOutError(`writer term ${held} of ${annotations[WRITER_ANNOTATION]} is newer than ours (${term})`);
+    if (held > term)
+      throw new FencedOutError(
+        `writer term ${held} of ${annotations[WRITER_ANNOTATION]} is newer than ours (${term})`,
+      );
     this.current = cm;
     if (annotations[WRITER_ANNOTATION] === this.right.identity && held === term) return;
     await this.put({ ...this.body(undefined, term), data: cm.data ?? {} });
@@ -171,7 +174,10 @@ export class ConfigMapJournalStore implements JournalStore {
 
   private async get(): Promise<V1ConfigMap | undefined> {
     try {
-      return await this.apis.core.readNamespacedConfigMap({ name: this.name, namespace: this.owner.namespace });
+      return await this.apis.core.readNamespacedConfigMap({
+        name: this.name,
+        namespace: this.owner.namespace,
+      });
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
       throw err;
@@ -198,10 +204,14 @@ export class ConfigMapJournalStore implements JournalStore {
       this.current = await this.apis.core.replaceNamespacedConfigMap({
         name: this.name,
         namespace: this.owner.namespace,
-        body: { ...body, metadata: { ...body.metadata, resourceVersion: this.current?.metadata?.resourceVersion } },
+        body: {
+          ...body,
+          metadata: { ...body.metadata, resourceVersion: this.current?.metadata?.resourceVersion },
+        },
       });
     } catch (err) {
-      if (isStatus(err, 409)) throw new FencedOutError(`journal ${this.name} was taken over by another writer`);
+      if (isStatus(err, 409))
+        throw new FencedOutError(`journal ${this.name} was taken over by another writer`);
       throw err;
     }
   }

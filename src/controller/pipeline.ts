@@ -151,10 +151,20 @@ function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJourn
   const ref = refOf(obj);
   return new ConfigMapJournalStore(
     ctx.apis,
-    { apiVersion: API_VERSION, kind: NAMES.kind, name: ref.name, namespace: ref.namespace, uid: obj.metadata.uid ?? "" },
+    {
+      apiVersion: API_VERSION,
+      kind: NAMES.kind,
+      name: ref.name,
+      namespace: ref.namespace,
+      uid: obj.metadata.uid ?? "",
+    },
     ctx.writeRight,
     (detail) =>
-      void ctx.events.record(subject(obj, ref), { type: "Warning", reason: "JournalIgnored", message: detail }),
+      void ctx.events.record(subject(obj, ref), {
+        type: "Warning",
+        reason: "JournalIgnored",
+        message: detail,
+      }),
   );
 }
 

@@ -75,7 +75,11 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
     clients: new GenesysClients(deps.limiters, deps.metrics, logger),
     events: new EventRecorder(apis, logger, now),
     now,
-    writeRight: deps.writeRight ?? { identity: `${hostname()}_${process.pid}`, term: () => 0, valid: () => true },
+    writeRight: deps.writeRight ?? {
+      identity: `${hostname()}_${process.pid}`,
+      term: () => 0,
+      valid: () => true,
+    },
   };
   return { reconcile: (ref, signal) => reconcileCounted(ctx, ref, signal) };
 }

@@ -71,7 +71,8 @@ export async function applyPlan(
   const store = options.journal;
   // Stops in-flight polling the moment this process may no longer write; the jobs themselves run on.
   const halt = new AbortController();
-  const stop = (): void => halt.abort(new FencedOutError(String(options.ownership?.reason ?? "lost ownership")));
+  const stop = (): void =>
+    halt.abort(new FencedOutError(String(options.ownership?.reason ?? "lost ownership")));
   options.ownership?.addEventListener("abort", stop, { once: true });
   const signal = AbortSignal.any([halt.signal, ...(options.signal ? [options.signal] : [])]);
   const ownershipLost = (err: unknown): boolean => err instanceof FencedOutError || halt.signal.aborted;

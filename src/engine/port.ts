@@ -20,7 +20,10 @@ export interface GenesysPort {
     },
   ): Promise<{ flowId: string; jobId: string }>;
   /** Polls an import job until it ends; undefined when the service no longer knows it. */
-  waitForImportJob(jobId: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<PortJob | undefined>;
+  waitForImportJob(
+    jobId: string,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<PortJob | undefined>;
   exportFlows(
     refs: Array<{ id: string; version?: string }>,
     opts?: { signal?: AbortSignal },

@@ -189,10 +189,7 @@ async function recoverInterrupted(
  * the inventory's revision rendered again, kept only where its hash is the inventory's (same values,
  * same files), so the backup is exactly what the org publishes. Anything else is exported by the backup.
  */
-async function previousContent(
-  plan: Plan,
-  req: PromotionRequest,
-): Promise<Map<string, string> | undefined> {
+async function previousContent(plan: Plan, req: PromotionRequest): Promise<Map<string, string> | undefined> {
   const inventory = new Map(req.inventory.map((e) => [flowKey(e.type, e.name), e]));
   const ours = plan.actions.filter((a) => {
     const last = inventory.get(a.key);

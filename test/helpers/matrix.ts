@@ -38,7 +38,8 @@ export async function matrixSeed(jobDurationMs = 20): Promise<EmulatorSeed> {
 export async function markedFlows(mark: string): Promise<RepoFiles> {
   const changed: RepoFiles = {};
   for (const [path, text] of Object.entries(await exampleFiles())) {
-    if (path.startsWith("flows/")) changed[path] = String(text).replace(/^( {2}description: .*)$/m, `$1 ${mark}`);
+    if (path.startsWith("flows/"))
+      changed[path] = String(text).replace(/^( {2}description: .*)$/m, `$1 ${mark}`);
   }
   return changed;
 }

@@ -6,10 +6,15 @@ import type { TestEmulator } from "./emulator.js";
  * nothing is published): the end state tests compare, since a restore by re-import publishes the pre-run
  * content under a new version number.
  */
-export async function publishedContent(emulator: TestEmulator, org: string): Promise<Record<string, string | null>> {
+export async function publishedContent(
+  emulator: TestEmulator,
+  org: string,
+): Promise<Record<string, string | null>> {
   const state = await emulator.admin.org(org);
   const live = state.flows.filter((f) => !f.deleted).sort((a, b) => a.name.localeCompare(b.name));
-  return Object.fromEntries(live.map((f) => [f.name, f.publishedYaml === null ? null : canonical(f.publishedYaml)]));
+  return Object.fromEntries(
+    live.map((f) => [f.name, f.publishedYaml === null ? null : canonical(f.publishedYaml)]),
+  );
 }
 
 /** Canonical JSON of a YAML document (keys sorted), so formatting differences do not count. */

@@ -59,7 +59,8 @@ describe("CLI apply killed at each of 7 positions, then run again", () => {
     const children = POSITIONS.map((k) => spawnCli(["apply", ...args(k)], env(k)));
     await eventually(
       async () => {
-        for (const k of POSITIONS) if ((await emulator.admin.heldJobs(`m${k}`)).length === 0) return undefined;
+        for (const k of POSITIONS)
+          if ((await emulator.admin.heldJobs(`m${k}`)).length === 0) return undefined;
         return true;
       },
       120_000,

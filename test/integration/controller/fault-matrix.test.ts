@@ -99,7 +99,9 @@ async function holdAtEveryPosition(mark: string, op: OperatorProcess, extra: Fau
   };
   await eventually(async () => ((await missing()).length === 0 ? true : undefined), 120_000, 100).catch(
     async (err: unknown) => {
-      throw new Error(`${String(err)}: no held job in ${(await missing()).join(", ")}\n${op.log().slice(-6000)}`);
+      throw new Error(
+        `${String(err)}: no held job in ${(await missing()).join(", ")}\n${op.log().slice(-6000)}`,
+      );
     },
   );
   return revision;
@@ -118,17 +120,19 @@ async function settled(mark: string, op?: OperatorProcess): Promise<void> {
   const sha = await repo.head();
   const revision = `main@sha1:${sha}`;
   for (const k of POSITIONS) {
-    const obj = await cluster.waitFor(
-      NS,
-      `p${k}`,
-      (o) =>
-        o.status?.lastAppliedRevision === revision &&
-        o.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true &&
-        !o.status.conditions.some((c) => c.type === "Reconciling"),
-      180_000,
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n--- operator log ---\n${op?.log().slice(-4000) ?? ""}`);
-    });
+    const obj = await cluster
+      .waitFor(
+        NS,
+        `p${k}`,
+        (o) =>
+          o.status?.lastAppliedRevision === revision &&
+          o.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true &&
+          !o.status.conditions.some((c) => c.type === "Reconciling"),
+        180_000,
+      )
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}\n--- operator log ---\n${op?.log().slice(-4000) ?? ""}`);
+      });
     const ready = obj.status?.conditions?.find((c) => c.type === "Ready");
     expect(ready?.message, `p${k}`).toContain(revision);
     const flows = (await emulator.admin.org(`m${k}`)).flows.filter((f) => !f.deleted);
@@ -178,8 +182,13 @@ describe("exactly-once promotion: each fault at each of 7 positions", { timeout:
     await emulator.admin.clearRequests();
     leader.resume();
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    const writes = (await emulator.admin.requests()).filter((r) => /^(POST|PUT|DELETE|PATCH)$/.test(r.method));
-    expect(writes.map((w) => `${w.method} ${w.route}`), "writes after the deposed leader resumed").toEqual([]);
+    const writes = (await emulator.admin.requests()).filter((r) =>
+      /^(POST|PUT|DELETE|PATCH)$/.test(r.method),
+    );
+    expect(
+      writes.map((w) => `${w.method} ${w.route}`),
+      "writes after the deposed leader resumed",
+    ).toEqual([]);
     expect(await versions()).toEqual(before);
     await settled(mark, standby);
     await leader.stop();
@@ -200,8 +209,16 @@ describe("exactly-once promotion: each fault at each of 7 positions", { timeout:
   for (const [fault, faults, name] of [
     ["5xx from the emulator", { errorBurst: { count: 6, status: 503 } }, "5xx"],
     ["a 429 storm", { rateLimitStorm: { count: 30, retryAfterSeconds: 1 } }, "429"],
-    ["login throttling after the tokens expired", { loginThrottle: { count: 4 }, expireTokens: true }, "login"],
-    ["publish failing after its 202 (the default path never depends on it)", { failPublish: { count: 50 } }, "publish"],
+    [
+      "login throttling after the tokens expired",
+      { loginThrottle: { count: 4 }, expireTokens: true },
+      "login",
+    ],
+    [
+      "publish failing after its 202 (the default path never depends on it)",
+      { failPublish: { count: 50 } },
+      "publish",
+    ],
   ] as Array<[string, Faults, string]>) {
     it(`${fault} while a job is in flight`, async () => {
       const mark = `(r${++round})`;

@@ -216,4 +216,67 @@ describe("IvrPromotion reconciler", () => {
     const ok = await cluster.waitFor(ns, "dev", isReady);
     expect(ok.status?.lastAppliedRevision).toBe(`main@sha1:${fixed}`);
   });
+
+  it("says Reconciling/Progressing with Ready=Unknown while it applies, then reports drift as drift", async () => {
+    const w = await world();
+    const ns = await cluster.namespace("truthful");
+    await credentialsSecret(cluster, ns, w, "dev");
+    await cluster.create(ns, "dev", exampleSpec(w, "dev", { concurrency: 1 }));
+    const v1 = await cluster.waitFor(ns, "dev", isReady);
+
+    // A new commit whose third import is held: the status must say what is happening, not "Ready".
+    const files = await exampleFiles();
+    const changed = Object.fromEntries(
+      Object.entries(files)
+        .filter(([p]) => p.startsWith("flows/"))
+        .map(([p, t]) => [p, String(t).replace(/^( {2}description: .*)$/m, "$1 (v2)")]),
+    );
+    await w.emulator.admin.setFaults("dev", { holdNthJob: { n: 3 }, jobDurationMs: 20 });
+    const revision = `main@sha1:${await w.repo.commit(changed)}`;
+    await cluster.annotate(ns, "dev", { [Annotation.requestedAt]: "v2" });
+    await eventually(
+      async () => ((await w.emulator.admin.heldJobs("dev")).length > 0 ? true : undefined),
+      60_000,
+      50,
+    );
+    const during = await cluster.waitFor(ns, "dev", (o) =>
+      (o.status?.conditions?.find((c) => c.type === "Reconciling")?.message ?? "").includes(": 2/"),
+    );
+    expect(ready(during)).toMatchObject({ status: "Unknown", reason: "Progressing" });
+    expect(during.status?.conditions?.find((c) => c.type === "Reconciling")).toMatchObject({
+      status: "True",
+      reason: "Progressing",
+      message: `applying ${revision}: 2/${FLOWS}`,
+    });
+    await w.emulator.admin.releaseJobs("dev");
+    const v2 = await cluster.waitFor(
+      ns,
+      "dev",
+      (o) => isReady(o) && o.status?.lastAppliedRevision === revision,
+    );
+    expect(v2.status?.conditions?.map((c) => c.type)).toEqual(["Ready"]);
+    expect(v1.status?.lastAppliedRevision).not.toBe(revision);
+
+    // Someone publishes a flow by hand: the next reconcile reports it as drift, and puts Git's back.
+    const main = v2.status?.inventory?.find((e) => e.name === "Main Menu IVR");
+    await w.emulator.admin.addFlow(
+      "dev",
+      String(changed["flows/voice/main-menu.yaml"])
+        .replace(/\{\{[^}]+\}\}/g, "x")
+        .replace("(v2)", "(hand edit)"),
+    );
+    await cluster.annotate(ns, "dev", { [Annotation.requestedAt]: "drift" });
+    const event = await cluster.waitForEvent(ns, "dev", "DriftDetected");
+    expect(event.type).toBe("Warning");
+    expect(event.message).toContain("INBOUNDCALL/Main Menu IVR");
+    const fixed = await cluster.waitFor(ns, "dev", (o) => isReady(o) && (o.status?.drift?.length ?? 0) > 0);
+    expect(fixed.status?.drift?.map((d) => d.flow)).toEqual(["INBOUNDCALL/Main Menu IVR"]);
+    expect(ready(fixed)?.message).toContain("put back 1 flow(s) changed outside Git");
+    const after = (await liveFlows(w, "dev")).find((f) => f.name === "Main Menu IVR");
+    expect(after?.publishedYaml).toContain("(v2)");
+    expect(after?.publishedVersion).not.toBe(main?.publishedVersion);
+    expect(await operator.metrics()).toMatch(
+      /ivr_promoter_drift_detected_total\{namespace="truthful",name="dev"\} 1/,
+    );
+  });
 });

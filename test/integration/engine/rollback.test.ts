@@ -96,10 +96,18 @@ describe("atomic rollback", () => {
             expect(e.how).toBe(existed.has(name) ? "reimported" : "deleted");
           }
           const verified = req.events.flatMap((e) => (e.type === "verified" ? [e.key.split("/")[1]] : []));
-          expect(verified.sort()).toEqual(rolled.map((e) => e.key.split("/")[1]).filter((n) => existed.has(n ?? "")).sort());
+          expect(verified.sort()).toEqual(
+            rolled
+              .map((e) => e.key.split("/")[1])
+              .filter((n) => existed.has(n ?? ""))
+              .sort(),
+          );
           // The restored versions are handed back for the inventory (they are ours, not drift).
           expect(Object.keys(applyError.restoredVersions).sort()).toEqual(
-            rolled.filter((e) => e.how === "reimported").map((e) => e.key).sort(),
+            rolled
+              .filter((e) => e.how === "reimported")
+              .map((e) => e.key)
+              .sort(),
           );
         }
       });
