@@ -47,6 +47,7 @@ export const operatorCommand: Command = {
       metrics,
       gitCacheDir: args.gitCacheDir,
       limiters: new RateLimiterRegistry(),
+      tenancy: args.tenancy,
     });
     const operator = new Operator({
       kubeConfig,
@@ -78,6 +79,10 @@ export const operatorCommand: Command = {
         labelSelector: args.labelSelector,
         leaderElection: args.leaderElect ? `${args.leaseNamespace}/${args.leaseName}` : false,
         identity: args.identity,
+        allowedEndpoints: args.tenancy.allowedEndpoints,
+        allowInsecureHttp: args.tenancy.source.allowInsecureHttp,
+        allowLocalGit: args.tenancy.source.allowLocal,
+        allowCrossNamespaceRefs: args.tenancy.allowCrossNamespaceRefs,
       },
       "operator started",
     );

@@ -5,6 +5,7 @@ import type { EventRecorder } from "./events.js";
 import type { KubeApis } from "./kube-clients.js";
 import type { GenesysClients } from "./steps/genesys.js";
 import type { TargetLocks } from "./target-lock.js";
+import type { TenancyPolicy } from "./tenancy.js";
 
 /** What every reconcile of one reconciler shares: clients, caches, locks. Built once. */
 export interface ReconcilerContext {
@@ -16,4 +17,5 @@ export interface ReconcilerContext {
   clients: GenesysClients;
   events: EventRecorder;
   now: () => Date;
+  tenancy: TenancyPolicy;
 }

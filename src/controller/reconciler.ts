@@ -10,6 +10,7 @@ import {
   type IvrPromotion,
 } from "../api/ivr-promotion.js";
 import { isPromoterError } from "../errors.js";
+import { EndpointAllowList } from "../genesys/endpoint-policy.js";
 import type { RateLimiterRegistry } from "../genesys/index.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -25,6 +26,7 @@ import { StatusDraft, patchStatus } from "./status.js";
 import { FINALIZER } from "./steps/finalize.js";
 import { GenesysClients } from "./steps/genesys.js";
 import { TargetLocks } from "./target-lock.js";
+import type { TenancyPolicy } from "./tenancy.js";
 import type { ObjectRef, ReconcileResult, Reconciler } from "./types.js";
 
 /** What the reconciler is built with (CONTRACTS §6); all injected, nothing global. */
@@ -36,6 +38,8 @@ export interface ReconcilerDeps {
   gitCacheDir: string;
   /** The process-wide Genesys rate limiters. */
   limiters: RateLimiterRegistry;
+  /** What tenants may reach: endpoints, Git URLs, limits, cross-namespace refs (`LOCKDOWN` = nothing). */
+  tenancy: TenancyPolicy;
   now?: () => Date;
 }
 
@@ -62,11 +66,22 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
     apis,
     logger,
     metrics: deps.metrics,
-    source: new GitSource({ cacheDir: deps.gitCacheDir, logger }),
+    source: new GitSource({
+      cacheDir: deps.gitCacheDir,
+      logger,
+      policy: deps.tenancy.source,
+      limits: deps.tenancy.limits,
+    }),
     locks: new TargetLocks(),
-    clients: new GenesysClients(deps.limiters, deps.metrics, logger),
+    clients: new GenesysClients(
+      deps.limiters,
+      deps.metrics,
+      logger,
+      new EndpointAllowList(deps.tenancy.allowedEndpoints),
+    ),
     events: new EventRecorder(apis, logger, now),
     now,
+    tenancy: deps.tenancy,
   };
   return { reconcile: (ref, signal) => reconcileCounted(ctx, ref, signal) };
 }
