@@ -21,8 +21,8 @@ import {
 /**
  * Tenant security, one attack per test, on a real kube-apiserver with the operator as a process.
  * Two operators split the objects by label: `strict` allow-lists only the emulator's exact origin
- * and file:// repositories, `http` the emulator and plain http (the loopback Git servers need it) but
- * not file://. The
+ * and file:// repositories, `http` the emulator, plain http (the loopback Git servers need it) and
+ * cross-namespace refs, but not file://. The
  * attacker's servers are capture servers on loopback that record every request they get.
  */
 
@@ -55,7 +55,7 @@ beforeAll(async () => {
       dir,
       logName: "http.log",
       labelSelector: "tenancy=http",
-      tenancyArgs: [emulatorOrigin, "--allow-insecure-http=true"],
+      tenancyArgs: [emulatorOrigin, "--allow-insecure-http=true", "--allow-cross-namespace-refs=true"],
     }),
   ]);
 });
@@ -213,6 +213,17 @@ describe("cross-namespace dependsOn", () => {
     );
     // Same answer whether the object exists or not.
     expect(ready(b)?.message).toBe(ready(a)?.message);
+  });
+
+  it("is followed when the operator allows cross-namespace refs", async () => {
+    const upstream = await cluster.namespace("upstream");
+    await cluster.create(upstream, "exists", exampleSpec(world, "dev"), { tenancy: "nobody" });
+    const ns = await cluster.namespace("trusting");
+    await credentialsSecret(cluster, ns, world, "dev");
+    const spec = exampleSpec(world, "dev", { dependsOn: [{ name: "exists", namespace: upstream }] });
+    await cluster.create(ns, "waits", spec, HTTP);
+    const obj = await cluster.waitFor(ns, "waits", (o) => ready(o)?.reason === "DependencyNotReady");
+    expect(ready(obj)?.message).toContain("dependency upstream/exists is not ready");
   });
 });
 
