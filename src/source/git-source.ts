@@ -5,7 +5,7 @@ import type { Logger } from "../logger.js";
 import { classifyGitError } from "./classify.js";
 import { GitOperationError, GitRefNotFoundError } from "./errors.js";
 import { prepareGitInvocation } from "./git-env.js";
-import { checkCacheQuota, checkMirrorSize, checkTreeLimits, diskUsage } from "./limits.js";
+import { SizeWatch, checkCacheQuota, checkTreeLimits } from "./limits.js";
 import { DEFAULT_FETCH_LIMITS, checkSourceUrl, type FetchLimits, type SourcePolicy } from "./policy.js";
 import { KeyedMutex, withFileLock } from "./repo-lock.js";
 import { makeReadOnly, removeTree } from "./snapshot.js";
@@ -155,42 +155,15 @@ export class GitSource {
     const mirror = await this.ensureMirror(spec);
     if (await this.hasCommit(spec, mirror, commit)) return;
     await checkCacheQuota(this.options.cacheDir, this.limits);
-    const action = `fetch ${describeRef(spec.ref)}`;
+    const watch = new SizeWatch(mirror, this.limits);
     try {
-      await this.git(spec, action, (git) =>
-        git.raw([
-          "--git-dir",
-          mirror,
-          "fetch",
-          "--quiet",
-          "--no-tags",
-          "--no-write-fetch-head",
-          "--depth=1",
-          spec.url,
-          commit,
-        ]),
-      );
+      await this.fetchInto(spec, mirror, commit, watch.signal);
+      await watch.finish(spec.url);
     } catch (err) {
-      // Servers that refuse a want by SHA (protocol v0 without allowReachableSHA1InWant, dumb HTTP) say
-      // "not our ref" or fail on --depth: fall back to fetching the named refs in full.
-      if (!isRetryableByFullFetch(err)) throw err;
-      await this.git(spec, action, (git) =>
-        git.raw([
-          "--git-dir",
-          mirror,
-          "fetch",
-          "--quiet",
-          "--no-tags",
-          "--no-write-fetch-head",
-          spec.url,
-          ...fullRefspecs(spec.ref),
-        ]),
-      );
-    }
-    try {
-      checkMirrorSize(spec.url, await diskUsage(mirror), this.limits);
-    } catch (err) {
-      await removeTree(mirror); // give the disk back; the next attempt starts from scratch
+      await watch.finish(spec.url).catch(async (limitErr: unknown) => {
+        await removeTree(mirror); // give the disk back; the next attempt starts from scratch
+        throw limitErr;
+      });
       throw err;
     }
     if (!(await this.hasCommit(spec, mirror, commit))) {
@@ -200,6 +173,57 @@ export class GitSource {
     await this.git(spec, "pin commit", (git) =>
       git.raw(["--git-dir", mirror, "update-ref", `refs/ivr/commits/${commit}`, commit]),
     );
+  }
+
+  /** A shallow fetch of `commit`, else of the ref(s) in full; `signal` stops git (the size watch). */
+  private async fetchInto(
+    spec: ParsedRepoSpec,
+    mirror: string,
+    commit: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const action = `fetch ${describeRef(spec.ref)}`;
+    try {
+      await this.git(
+        spec,
+        action,
+        (git) =>
+          git.raw([
+            "--git-dir",
+            mirror,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--depth=1",
+            spec.url,
+            commit,
+          ]),
+        {},
+        signal,
+      );
+    } catch (err) {
+      // Servers that refuse a want by SHA (protocol v0 without allowReachableSHA1InWant, dumb HTTP) say
+      // "not our ref" or fail on --depth: fall back to fetching the named refs in full.
+      if (!isRetryableByFullFetch(err) || signal.aborted) throw err;
+      await this.git(
+        spec,
+        action,
+        (git) =>
+          git.raw([
+            "--git-dir",
+            mirror,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            spec.url,
+            ...fullRefspecs(spec.ref),
+          ]),
+        {},
+        signal,
+      );
+    }
   }
 
   private async ensureMirror(spec: ParsedRepoSpec): Promise<string> {
@@ -255,6 +279,7 @@ export class GitSource {
     action: string,
     fn: (git: SimpleGit) => Promise<T>,
     extraEnv = {},
+    signal?: AbortSignal,
   ): Promise<T> {
     await mkdir(this.options.cacheDir, { recursive: true });
     const invocation = await prepareGitInvocation(spec.auth, {
@@ -266,6 +291,7 @@ export class GitSource {
       const git = simpleGit({
         baseDir: this.options.cacheDir,
         timeout: { block: this.timeoutMs },
+        ...(signal ? { abort: signal } : {}),
         config: [
           "gc.auto=0",
           "maintenance.auto=false",

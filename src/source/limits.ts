@@ -83,3 +83,46 @@ export function checkTreeLimits(url: string, commit: string, lsTree: string, lim
     );
   }
 }
+
+/**
+ * Measures `dir` every `intervalMs` while git fetches into it, and aborts (through `signal`, handed to
+ * simple-git) as soon as it passes the repository limit: a hostile or mistaken multi-gigabyte
+ * repository is stopped near the limit instead of filling the cache volume first.
+ */
+export class SizeWatch {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
+  private seen = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly limits: FetchLimits,
+    intervalMs = 250,
+  ) {
+    this.timer = setInterval(() => void this.poll(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Aborts when the limit is passed. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Stops watching; throws {@link GitLimitError} when the mirror is (or was seen) over the limit. */
+  async finish(url: string): Promise<void> {
+    clearInterval(this.timer);
+    checkMirrorSize(url, Math.max(this.seen, await diskUsage(this.dir)), this.limits);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy || this.controller.signal.aborted) return;
+    this.busy = true;
+    try {
+      this.seen = Math.max(this.seen, await diskUsage(this.dir));
+      if (this.seen > this.limits.maxRepoBytes) this.controller.abort();
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -148,6 +148,25 @@ describe("fetch limits", () => {
     expect(await readdir(join(cacheDir, "git", key!))).not.toContain("mirror.git");
   });
 
+  it("stops a fetch that grows past --git-max-repo-size (8 MiB of random data, limit 1 MiB)", async () => {
+    const { randomBytes } = await import("node:crypto");
+    const huge = await makeRepo({
+      "flows/a.yaml": "x: 1\n",
+      "blob.bin": randomBytes(8 << 20).toString("base64"),
+    });
+    try {
+      const cacheDir = join(work, "cache-huge");
+      const capped = source({ cacheDir, policy: local, limits: { maxRepoBytes: 1 << 20 } });
+      const err = await capped.checkout({ url: huge.url, ref: { branch: "main" } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GitLimitError);
+      expect(String(err)).toContain("over the limit of 1 MiB (--git-max-repo-size)");
+      const [key] = await readdir(join(cacheDir, "git"));
+      expect(await readdir(join(cacheDir, "git", key!))).not.toContain("mirror.git");
+    } finally {
+      await huge.cleanup();
+    }
+  });
+
   it("fetches nothing more once the cache is at its quota", async () => {
     const cacheDir = join(work, "cache-quota");
     const first = source({ cacheDir, policy: local });
