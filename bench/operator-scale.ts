@@ -198,6 +198,8 @@ async function runOne(s: Shared, variant: OperatorVariant): Promise<OperatorRun>
     ...["--kubeconfig", s.kube.kubeconfigPath, "--namespaces", namespace, "--http-addr", "127.0.0.1:0"],
     ...["--lease-namespace", namespace, "--lease-name", `bench-${key}`],
     ...["--git-cache-dir", join(s.dir, `git-cache-${key}`), "--concurrency", String(OPERATOR_CONCURRENCY)],
+    // The emulator is plain http on loopback and the repository a file:// URL: both off by default.
+    ...["--allowed-endpoints=http://127.0.0.1:*", "--allow-local-git=true"],
   ];
   let operator: RunningOperator | undefined;
   const samples: ProcessSample[] = [];

@@ -68,6 +68,11 @@ export const Reason = {
   JobsInFlight: "JobsInFlight",
   /** The spec is invalid in a way the CRD schema cannot express (e.g. a dependsOn loop between objects). */
   InvalidSpec: "InvalidSpec",
+  /**
+   * The operator's tenancy policy refuses the spec: an endpoint not on `--allowed-endpoints`, a Git URL
+   * of a kind it does not fetch, or a cross-namespace reference (Flux's AccessDenied).
+   */
+  AccessDenied: "AccessDenied",
 } as const;
 /** One of {@link Reason}. */
 export type Reason = (typeof Reason)[keyof typeof Reason];

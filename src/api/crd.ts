@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stringify } from "yaml";
 import { PromoterError } from "../errors.js";
+import { CEL_META_KEY } from "./cel.js";
 import {
   API_VERSION,
   GROUP,
@@ -88,6 +89,38 @@ export function crdSchemaOf(schema: z.ZodType): JsonSchema {
   return toStructural(json);
 }
 
+/**
+ * Moves `required` lists into CEL rules that report the same `Required value` error at the same path
+ * (`fieldPath` + `reason: FieldValueRequired`). The API server skips every CEL rule of an object that
+ * has a schema-level `required` error, and says so with a second, confusing error ("some validation
+ * rules were not checked because the object was invalid"); as CEL, a missing field is one clean line:
+ * `spec.target.credentialsSecretRef: Required value: must be set`. The required rules come first, so
+ * they are what a user reads first.
+ */
+export function requiredAsCel(node: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...node };
+  if (isSchema(node.properties)) {
+    out.properties = Object.fromEntries(
+      Object.entries(node.properties).map(([k, v]) => [k, isSchema(v) ? requiredAsCel(v) : v]),
+    );
+  }
+  if (isSchema(node.items)) out.items = requiredAsCel(node.items);
+  const required = Array.isArray(node.required) ? (node.required as string[]) : [];
+  if (required.length === 0) return out;
+  delete out.required;
+  const existing = Array.isArray(node[CEL_META_KEY]) ? (node[CEL_META_KEY] as unknown[]) : [];
+  out[CEL_META_KEY] = [
+    ...required.map((key) => ({
+      rule: `has(self.${key})`,
+      message: "must be set",
+      fieldPath: `.${key}`,
+      reason: "FieldValueRequired",
+    })),
+    ...existing,
+  ];
+  return out;
+}
+
 /** `.status.conditions[?(@.type=="Ready")]` + a field, for printer columns. */
 const readyCondition = (field: string) => `.status.conditions[?(@.type=="Ready")].${field}`;
 
@@ -102,7 +135,7 @@ export function buildIvrPromotionCrd(): JsonSchema {
       apiVersion: { type: "string", description: `APIVersion of this object: ${API_VERSION}.` },
       kind: { type: "string", description: `Kind of this object: ${NAMES.kind}.` },
       metadata: { type: "object" },
-      spec: crdSchemaOf(IvrPromotionSpecSchema),
+      spec: requiredAsCel(crdSchemaOf(IvrPromotionSpecSchema)),
       status: crdSchemaOf(IvrPromotionStatusSchema),
     },
     required: ["spec"],

@@ -116,6 +116,19 @@ export const GenesysTargetSchema = exactlyOneOf(
   "exactly one of region or endpoint must be set",
 ).describe("The Genesys Cloud org to promote into: exactly one of region or endpoint, plus credentials.");
 
+/**
+ * Admission ranges of the durations. Above a day an object is better suspended, and Node's timers
+ * cannot hold more than 24.8 days anyway. `interval` at least 10s: below that every object would be a
+ * steady load on Git and the org (Flux recommends a minute; 10s leaves room for a dev loop).
+ * `retryInterval` at least 1s, so a retry is never a tight loop; `timeout` at least 10s, enough for
+ * one fetch and a listing of the org, so an attempt is never aborted before it could start.
+ */
+export const INTERVAL_RANGE = { min: "10s", max: "24h" };
+/** See {@link INTERVAL_RANGE}. */
+export const RETRY_INTERVAL_RANGE = { min: "1s", max: "24h" };
+/** See {@link INTERVAL_RANGE}. */
+export const TIMEOUT_RANGE = { min: "10s", max: "24h" };
+
 /** One entry of `spec.dependsOn`. */
 export const DependencySchema = z
   .object({
@@ -143,11 +156,18 @@ export const IvrPromotionSpecSchema = z
         "Environment the flows are rendered for (e.g. dev, test, prod); selects per-environment values.",
       ),
     target: GenesysTargetSchema,
-    interval: durationString("How often the source is checked and drift in the org corrected.").default(
-      "10m",
-    ),
-    retryInterval: durationString("Wait after a failed attempt; defaults to interval.").optional(),
-    timeout: durationString("Bound for one attempt (fetch, plan, apply); defaults to interval.").optional(),
+    interval: durationString(
+      "How often the source is checked and drift in the org corrected.",
+      INTERVAL_RANGE,
+    ).default("10m"),
+    retryInterval: durationString(
+      "Wait after a failed attempt; defaults to interval.",
+      RETRY_INTERVAL_RANGE,
+    ).optional(),
+    timeout: durationString(
+      "Bound for one attempt (fetch, plan, apply); defaults to interval.",
+      TIMEOUT_RANGE,
+    ).optional(),
     suspend: z.boolean().default(false).describe("Stop applying new revisions and correcting drift."),
     prune: z
       .boolean()

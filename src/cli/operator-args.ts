@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EnvConfig } from "../config.js";
+import { LOCKDOWN, type TenancyPolicy } from "../controller/tenancy.js";
+import { parseEndpointRule } from "../genesys/endpoint-policy.js";
 import { UsageError } from "./command.js";
 import { parseDuration } from "../api/duration.js";
 
@@ -26,7 +28,18 @@ Runs the IvrPromotion operator until interrupted (SIGINT/SIGTERM).
   --leader-elect-renew-deadline D   how long the leader keeps trying to renew before it stops (default 10s)
   --leader-elect-retry-period D     how often candidates and the leader try (default 2s)
   --http-addr HOST:PORT    /metrics, /healthz and /readyz (default :8080; port 0 picks one)
-  --git-cache-dir DIR      Git mirror cache (default $IVR_PROMOTER_CACHE_DIR, else a temp dir)`;
+  --git-cache-dir DIR      Git mirror cache (default $IVR_PROMOTER_CACHE_DIR, else a temp dir)
+
+Tenancy (defaults are the multi-tenant lockdown):
+  --allowed-endpoints L    origins spec.target.endpoint may name, comma-separated scheme://host[:port|:*],
+                           host may be *.domain; http:// only where an entry says http (default none)
+  --allow-insecure-http=B  fetch plain http:// Git URLs (default false)
+  --allow-local-git=B      fetch file:// Git URLs, never the cache itself (default false)
+  --allow-cross-namespace-refs=B  spec.dependsOn may name another namespace (default false)
+  --git-max-repo-size S    one repository's mirror and one commit's files (default 256Mi)
+  --git-max-files N        files in one commit (default 10000)
+  --git-max-file-size S    largest file in one commit (default 16Mi)
+  --git-cache-quota S      bytes of the whole Git cache (default 1536Mi); sizes: 123, 64Ki, 256Mi, 2Gi`;
 
 /** The parsed command line, with defaults applied. */
 export interface OperatorArgs {
@@ -46,6 +59,7 @@ export interface OperatorArgs {
   httpHost: string;
   httpPort: number;
   gitCacheDir: string;
+  tenancy: TenancyPolicy;
 }
 
 function fail(message: string): never {
@@ -74,6 +88,59 @@ export function parseHttpAddr(raw: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
 }
 
+const SIZE_UNITS: Record<string, number> = { "": 1, Ki: 1 << 10, Mi: 1 << 20, Gi: 1 << 30, Ti: 2 ** 40 };
+
+/** `123`, `64Ki`, `256Mi`, `2Gi` (Kubernetes binary quantities) → bytes. */
+export function parseSize(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(raw);
+  const bytes = m ? Number(m[1]) * (SIZE_UNITS[m[2] ?? ""] ?? Number.NaN) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) fail(`--${flag} must be a size such as 256Mi, got '${raw}'`);
+  return bytes;
+}
+
+function parseCount(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || !Number.isSafeInteger(n))
+    fail(`--${flag} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+function parseEndpoints(raw: string | undefined): string[] {
+  const entries = splitList(raw);
+  for (const entry of entries) {
+    try {
+      parseEndpointRule(entry);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return entries;
+}
+
+function parseTenancy(str: (name: string) => string | undefined): TenancyPolicy {
+  const limits = LOCKDOWN.limits;
+  return {
+    allowedEndpoints: parseEndpoints(str("allowed-endpoints")),
+    source: {
+      allowInsecureHttp: parseBool("allow-insecure-http", str("allow-insecure-http"), false),
+      allowLocal: parseBool("allow-local-git", str("allow-local-git"), false),
+    },
+    limits: {
+      maxRepoBytes: parseSize("git-max-repo-size", str("git-max-repo-size"), limits.maxRepoBytes),
+      maxFiles: parseCount("git-max-files", str("git-max-files"), limits.maxFiles),
+      maxFileBytes: parseSize("git-max-file-size", str("git-max-file-size"), limits.maxFileBytes),
+      cacheQuotaBytes: parseSize("git-cache-quota", str("git-cache-quota"), limits.cacheQuotaBytes),
+    },
+    allowCrossNamespaceRefs: parseBool(
+      "allow-cross-namespace-refs",
+      str("allow-cross-namespace-refs"),
+      false,
+    ),
+  };
+}
+
 function splitList(raw: string | undefined): string[] {
   return (raw ?? "")
     .split(",")
@@ -100,6 +167,14 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
         "leader-elect-retry-period": { type: "string" },
         "http-addr": { type: "string" },
         "git-cache-dir": { type: "string" },
+        "allowed-endpoints": { type: "string" },
+        "allow-insecure-http": { type: "string" },
+        "allow-local-git": { type: "string" },
+        "allow-cross-namespace-refs": { type: "string" },
+        "git-max-repo-size": { type: "string" },
+        "git-max-files": { type: "string" },
+        "git-max-file-size": { type: "string" },
+        "git-cache-quota": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -145,6 +220,7 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
     httpHost: http.host,
     httpPort: http.port,
     gitCacheDir: str("git-cache-dir") ?? env.cacheDir ?? join(tmpdir(), "ivr-promoter-cache"),
+    tenancy: parseTenancy(str),
   };
 }
 

@@ -56,6 +56,7 @@ export const operatorCommand: Command = {
         term: () => operator.leaderTerm(),
         valid: () => operator.holdsWriteRight(),
       },
+      tenancy: args.tenancy,
     });
     const operator: Operator = new Operator({
       kubeConfig,
@@ -93,6 +94,10 @@ export const operatorCommand: Command = {
         labelSelector: args.labelSelector,
         leaderElection: args.leaderElect ? `${args.leaseNamespace}/${args.leaseName}` : false,
         identity: args.identity,
+        allowedEndpoints: args.tenancy.allowedEndpoints,
+        allowInsecureHttp: args.tenancy.source.allowInsecureHttp,
+        allowLocalGit: args.tenancy.source.allowLocal,
+        allowCrossNamespaceRefs: args.tenancy.allowCrossNamespaceRefs,
       },
       "operator started",
     );

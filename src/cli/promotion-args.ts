@@ -111,6 +111,9 @@ async function checkoutFlowSet(
       cacheDir: ctx.env.cacheDir ?? join(resolve(str("state-dir") ?? ".ivr-promoter"), "cache"),
       logger: ctx.logger,
       env: ctx.env.childEnv,
+      // The CLI runs as its user, with that user's own reach (and no Git credentials): the tenancy
+      // lockdown on http and file:// is the operator's, where one process serves many teams.
+      policy: { allowInsecureHttp: true, allowLocal: true },
     });
     const ref = refs[0] ? { [refs[0]]: str(refs[0]) } : {};
     const checkout = await source.checkout({ url: repo, ref });

@@ -3,6 +3,8 @@
  * injectable random source, so tests can pin the jitter.
  */
 
+import { timerDelay } from "../timers.js";
+
 /** Exponential backoff bounds. */
 export interface BackoffPolicy {
   /** Delay after the first failure. */
@@ -43,7 +45,7 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, timerDelay(ms));
     signal?.addEventListener("abort", done, { once: true });
   });
 }

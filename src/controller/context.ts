@@ -6,6 +6,7 @@ import type { WriteRight } from "./journal-store.js";
 import type { KubeApis } from "./kube-clients.js";
 import type { GenesysClients } from "./steps/genesys.js";
 import type { TargetLocks } from "./target-lock.js";
+import type { TenancyPolicy } from "./tenancy.js";
 
 /** What every reconcile of one reconciler shares: clients, caches, locks. Built once. */
 export interface ReconcilerContext {
@@ -19,4 +20,5 @@ export interface ReconcilerContext {
   now: () => Date;
   /** This process's right to write (leader term and lease validity): the journal fence checks it. */
   writeRight: WriteRight;
+  tenancy: TenancyPolicy;
 }

@@ -5,6 +5,7 @@ import { ApplyFailedError, PreflightFailedError } from "../engine/errors.js";
 import { isPromoterError } from "../errors.js";
 import { LOCK_ERROR_CODES } from "../genesys/index.js";
 import { oneLine } from "../redact.js";
+import { timerDelay } from "../timers.js";
 
 /**
  * How a failed step becomes a condition and a requeue. The error's `reason` (Stalled, Waiting,
@@ -32,6 +33,10 @@ const BY_CODE: Readonly<Record<string, Reason>> = {
   GitAuthFailed: Reason.SourceFailed,
   GitSpecInvalid: Reason.SourceFailed,
   GitOperationFailed: Reason.SourceFailed,
+  GitLimitExceeded: Reason.SourceFailed,
+  GitUrlNotAllowed: Reason.AccessDenied,
+  EndpointNotAllowed: Reason.AccessDenied,
+  CrossNamespaceRefNotAllowed: Reason.AccessDenied,
   GenesysUnknownRegion: Reason.InvalidSpec,
   GenesysAuth: Reason.AuthenticationFailed,
   GenesysRateLimited: Reason.RateLimited,
@@ -86,19 +91,26 @@ export function jitter(ms: number, fraction = 0.1, random: () => number = Math.r
   return Math.max(1, Math.round(ms * (1 + (random() * 2 - 1) * fraction)));
 }
 
+/**
+ * Admission bounds the durations (api/ivr-promotion.ts), but an object stored before those bounds may
+ * hold anything: `0s` would requeue or abort at once, `700h` overflow Node's timers. The runtime keeps
+ * to at least a second and to what a timer can hold, whatever the object says.
+ */
+const MIN_RUNTIME_MS = 1_000;
+
 /** `spec.interval` in ms. */
 export function intervalMs(spec: Pick<IvrPromotionSpec, "interval">): number {
-  return parseDuration(spec.interval);
+  return timerDelay(parseDuration(spec.interval), MIN_RUNTIME_MS);
 }
 
 /** `spec.retryInterval` in ms, defaulting to the interval. */
 export function retryIntervalMs(spec: Pick<IvrPromotionSpec, "interval" | "retryInterval">): number {
-  return parseDuration(spec.retryInterval ?? spec.interval);
+  return timerDelay(parseDuration(spec.retryInterval ?? spec.interval), MIN_RUNTIME_MS);
 }
 
 /** `spec.timeout` in ms, defaulting to the interval. */
 export function timeoutMs(spec: Pick<IvrPromotionSpec, "interval" | "timeout">): number {
-  return parseDuration(spec.timeout ?? spec.interval);
+  return timerDelay(parseDuration(spec.timeout ?? spec.interval), MIN_RUNTIME_MS);
 }
 
 /**
@@ -116,7 +128,7 @@ export function requeueAfter(outcome: Outcome, spec: IvrPromotionSpec, err?: unk
     default: {
       const retry = retryIntervalMs(spec);
       const hint = isPromoterError(err) ? err.retryAfterMs : undefined;
-      return hint === undefined ? retry : Math.min(retry, Math.max(1_000, hint));
+      return timerDelay(hint === undefined ? retry : Math.min(retry, Math.max(1_000, hint)));
     }
   }
 }

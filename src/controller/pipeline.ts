@@ -58,7 +58,7 @@ export async function runPipeline(
   let stage: Stage = "source";
   let revision: string | undefined;
   try {
-    const why = await unreadyDependency(ctx.apis, obj);
+    const why = await unreadyDependency(ctx.apis, obj, ctx.tenancy.allowCrossNamespaceRefs);
     if (why) {
       const message = `Dependencies do not meet ready condition (${why}), retrying in ${DEPENDENCY_REQUEUE_MS / 1000}s`;
       const outcome: Outcome = { state: "Waiting", reason: Reason.DependencyNotReady, message };

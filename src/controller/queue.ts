@@ -1,6 +1,7 @@
 import { isPromoterError } from "../errors.js";
 import { exponentialDelay, spreadJitter, type BackoffPolicy } from "./backoff.js";
 import type { ReconcileResult } from "./types.js";
+import { timerDelay } from "../timers.js";
 
 /**
  * The work queue between the watch and the reconciler, with client-go's workqueue semantics:
@@ -167,8 +168,10 @@ export class WorkQueue {
     this.setTimer(key, delayMs);
   }
 
-  private setTimer(key: string, delayMs: number): void {
+  private setTimer(key: string, requestedMs: number): void {
     this.clearTimer(key);
+    // A longer delay would overflow Node's timer and fire at once: a reconcile storm.
+    const delayMs = timerDelay(requestedMs);
     const handle = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);

@@ -11,6 +11,7 @@ import {
   type IvrPromotion,
 } from "../api/ivr-promotion.js";
 import { isPromoterError } from "../errors.js";
+import { EndpointAllowList } from "../genesys/endpoint-policy.js";
 import type { RateLimiterRegistry } from "../genesys/index.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -28,6 +29,7 @@ import { StatusDraft, patchStatus } from "./status.js";
 import { FINALIZER } from "./steps/finalize.js";
 import { GenesysClients } from "./steps/genesys.js";
 import { TargetLocks } from "./target-lock.js";
+import type { TenancyPolicy } from "./tenancy.js";
 import type { ObjectRef, ReconcileResult, Reconciler } from "./types.js";
 
 /** What the reconciler is built with (CONTRACTS §6); all injected, nothing global. */
@@ -39,6 +41,8 @@ export interface ReconcilerDeps {
   gitCacheDir: string;
   /** The process-wide Genesys rate limiters. */
   limiters: RateLimiterRegistry;
+  /** What tenants may reach: endpoints, Git URLs, limits, cross-namespace refs (`LOCKDOWN` = nothing). */
+  tenancy: TenancyPolicy;
   now?: () => Date;
   /**
    * This process's right to write. The operator's leader election provides it (term and lease
@@ -70,9 +74,19 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
     apis,
     logger,
     metrics: deps.metrics,
-    source: new GitSource({ cacheDir: deps.gitCacheDir, logger }),
+    source: new GitSource({
+      cacheDir: deps.gitCacheDir,
+      logger,
+      policy: deps.tenancy.source,
+      limits: deps.tenancy.limits,
+    }),
     locks: new TargetLocks(),
-    clients: new GenesysClients(deps.limiters, deps.metrics, logger),
+    clients: new GenesysClients(
+      deps.limiters,
+      deps.metrics,
+      logger,
+      new EndpointAllowList(deps.tenancy.allowedEndpoints),
+    ),
     events: new EventRecorder(apis, logger, now),
     now,
     writeRight: deps.writeRight ?? {
@@ -80,6 +94,7 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
       term: () => 0,
       valid: () => true,
     },
+    tenancy: deps.tenancy,
   };
   return { reconcile: (ref, signal) => reconcileCounted(ctx, ref, signal) };
 }

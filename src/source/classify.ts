@@ -1,6 +1,7 @@
 import type { PromoterError } from "../errors.js";
 import { oneLine } from "../redact.js";
 import { GitAuthError, GitOperationError, GitRefNotFoundError, GitUnreachableError } from "./errors.js";
+import { GitUrlNotAllowedError } from "./policy.js";
 
 /**
  * Turns a failed git command into one of the typed Git errors. git runs with LC_ALL=C (git-env.ts),
@@ -12,6 +13,8 @@ const AUTH =
   /authentication failed|could not read (username|password)|terminal prompts disabled|permission denied \(|host key verification failed|remote host identification has changed|no matching host key|access denied|invalid credentials|invalid username or password|returned error: 40[13]|load key .*(invalid format|bad permissions)/i;
 const REF_NOT_FOUND =
   /couldn't find remote ref|not our ref|unadvertised object|no such remote ref|remote branch .* not found|did not match any|bad object|not a valid object name|not a tree object/i;
+// With credentials git runs with http.followRedirects=false (git-source.ts) and stops at the 3xx.
+const REDIRECT = /returned error: 30[12378]|unable to update url base from redirection/i;
 const UNREACHABLE =
   /could not resolve host|connection refused|connection timed out|operation timed out|timed out|failed to connect|network is unreachable|connection reset|unable to access|could not read from remote repository|does not appear to be a git repository|repository .* not found|not found|early eof|remote end hung up|returned error: 5\d\d|kex_exchange_identification|connection closed by|unable to connect|no route to host/i;
 
@@ -34,6 +37,12 @@ export function classifyGitError(err: unknown, ctx: GitErrorContext): PromoterEr
     return new GitUnreachableError(`${where}: git gave no output for ${ctx.timeoutMs} ms and was stopped`);
   }
   if (isPluginError(err, "abort")) return new GitUnreachableError(`${where}: aborted`);
+  if (REDIRECT.test(raw)) {
+    return new GitUrlNotAllowedError(
+      `${where}: the server redirected elsewhere, and credentials never follow a redirect; ` +
+        `set spec.source.url to the repository's final address: ${detail}`,
+    );
+  }
   if (AUTH.test(raw)) return new GitAuthError(`${where}: authentication failed: ${detail}`);
   if (REF_NOT_FOUND.test(raw)) return new GitRefNotFoundError(`${where}: not found: ${detail}`);
   if (UNREACHABLE.test(raw)) return new GitUnreachableError(`${where}: repository unreachable: ${detail}`);

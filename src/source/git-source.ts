@@ -5,12 +5,15 @@ import type { Logger } from "../logger.js";
 import { classifyGitError } from "./classify.js";
 import { GitOperationError, GitRefNotFoundError } from "./errors.js";
 import { prepareGitInvocation } from "./git-env.js";
+import { SizeWatch, checkCacheQuota, checkTreeLimits } from "./limits.js";
+import { DEFAULT_FETCH_LIMITS, checkSourceUrl, type FetchLimits, type SourcePolicy } from "./policy.js";
 import { KeyedMutex, withFileLock } from "./repo-lock.js";
 import { makeReadOnly, removeTree } from "./snapshot.js";
 import {
   formatRevision,
   parseRepoSpec,
   repoKey,
+  transportOf,
   type GitRef,
   type GitRepoSpec,
   type ParsedRepoSpec,
@@ -32,6 +35,10 @@ export interface GitSourceOptions {
   sshBinary?: string;
   /** How long to wait for another process holding the repository lock. Default 10 minutes. */
   lockWaitMs?: number;
+  /** Which URLs may be fetched; default: neither plain http nor file:// (see policy.ts). */
+  policy?: Partial<SourcePolicy>;
+  /** Size limits and the cache quota; default {@link DEFAULT_FETCH_LIMITS}. */
+  limits?: Partial<FetchLimits>;
 }
 
 /** A read-only directory holding the files of one commit. */
@@ -48,28 +55,44 @@ export interface GitCheckout {
  * Resolves refs to commits and materialises commits as read-only snapshots. One bare mirror per
  * repository URL, fetched shallowly by SHA when the server allows it; every mutation of a mirror
  * happens under {@link KeyedMutex} + a lock file, so concurrent callers (and processes) are safe.
+ *
+ * The cache is shared by every caller, so it is never the proof that a caller may read a repository:
+ * every checkout talks to the remote with the caller's own credentials first. A branch or tag is
+ * resolved there anyway; a pinned commit costs one `git ls-remote` of HEAD (only refs, no objects)
+ * before a cached snapshot is served. We chose this over keying the cache by URL + credential
+ * identity because revoking a token must take effect at once (a per-credential cache would keep
+ * serving what it holds), because one team's Secret rotation would otherwise refetch everything, and
+ * because Git hosts authorise per repository: a caller that may list a repository's refs may read
+ * its commits. The cost is that a pinned commit needs the remote to be up, like a branch always did.
  */
 export class GitSource {
   private readonly mutex = new KeyedMutex();
   private readonly timeoutMs: number;
+  private readonly policy: SourcePolicy;
+  private readonly limits: FetchLimits;
 
   constructor(private readonly options: GitSourceOptions) {
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.policy = { allowInsecureHttp: false, allowLocal: false, ...options.policy };
+    this.limits = { ...DEFAULT_FETCH_LIMITS, ...options.limits };
   }
 
   /** The commit SHA `spec.ref` points at now. Branches and tags cost one `ls-remote`; a commit is verified to exist. */
   async resolve(input: GitRepoSpec): Promise<string> {
-    const spec = parseRepoSpec(input);
+    const spec = await this.admit(input);
     const commit = spec.ref.commit;
     if (commit === undefined) return this.lsRemote(spec);
+    await this.confirmAccess(spec);
     await this.locked(spec, () => this.ensureCommit(spec, commit));
     return commit;
   }
 
   /** Resolves `spec` and returns the snapshot of that commit, exporting it first if this cache has none. */
   async checkout(input: GitRepoSpec): Promise<GitCheckout> {
-    const spec = parseRepoSpec(input);
+    const spec = await this.admit(input);
+    // lsRemote of a branch or tag proves access; a pinned commit needs its own proof (see the class doc).
     const commit = spec.ref.commit ?? (await this.lsRemote(spec));
+    if (spec.ref.commit !== undefined) await this.confirmAccess(spec);
     const dir = join(this.repoDir(spec.url), "snapshots", commit);
     const result = { commit, revision: formatRevision(spec.ref, commit), dir };
     // Snapshots appear by atomic rename, so one that exists is complete.
@@ -91,6 +114,18 @@ export class GitSource {
       const names = await readdir(snapshots).catch(() => [] as string[]);
       for (const name of names) if (!keepCommits.includes(name)) await removeTree(join(snapshots, name));
     });
+  }
+
+  /** Parses the spec and applies the URL policy. */
+  private async admit(input: GitRepoSpec): Promise<ParsedRepoSpec> {
+    const spec = parseRepoSpec(input);
+    await checkSourceUrl(spec.url, transportOf(spec.url), this.policy, this.options.cacheDir);
+    return spec;
+  }
+
+  /** The remote answers `ls-remote` with these credentials: the caller may read the repository. */
+  private async confirmAccess(spec: ParsedRepoSpec): Promise<void> {
+    await this.git(spec, "confirm access", (git) => git.raw(["ls-remote", spec.url, "HEAD"]));
   }
 
   private async lsRemote(spec: ParsedRepoSpec): Promise<string> {
@@ -119,37 +154,17 @@ export class GitSource {
   private async ensureCommit(spec: ParsedRepoSpec, commit: string): Promise<void> {
     const mirror = await this.ensureMirror(spec);
     if (await this.hasCommit(spec, mirror, commit)) return;
-    const action = `fetch ${describeRef(spec.ref)}`;
+    await checkCacheQuota(this.options.cacheDir, this.limits);
+    const watch = new SizeWatch(mirror, this.limits);
     try {
-      await this.git(spec, action, (git) =>
-        git.raw([
-          "--git-dir",
-          mirror,
-          "fetch",
-          "--quiet",
-          "--no-tags",
-          "--no-write-fetch-head",
-          "--depth=1",
-          spec.url,
-          commit,
-        ]),
-      );
+      await this.fetchInto(spec, mirror, commit, watch.signal);
+      await watch.finish(spec.url);
     } catch (err) {
-      // Servers that refuse a want by SHA (protocol v0 without allowReachableSHA1InWant, dumb HTTP) say
-      // "not our ref" or fail on --depth: fall back to fetching the named refs in full.
-      if (!isRetryableByFullFetch(err)) throw err;
-      await this.git(spec, action, (git) =>
-        git.raw([
-          "--git-dir",
-          mirror,
-          "fetch",
-          "--quiet",
-          "--no-tags",
-          "--no-write-fetch-head",
-          spec.url,
-          ...fullRefspecs(spec.ref),
-        ]),
-      );
+      await watch.finish(spec.url).catch(async (limitErr: unknown) => {
+        await removeTree(mirror); // give the disk back; the next attempt starts from scratch
+        throw limitErr;
+      });
+      throw err;
     }
     if (!(await this.hasCommit(spec, mirror, commit))) {
       throw new GitRefNotFoundError(`commit ${commit} not found in ${spec.url}`);
@@ -158,6 +173,57 @@ export class GitSource {
     await this.git(spec, "pin commit", (git) =>
       git.raw(["--git-dir", mirror, "update-ref", `refs/ivr/commits/${commit}`, commit]),
     );
+  }
+
+  /** A shallow fetch of `commit`, else of the ref(s) in full; `signal` stops git (the size watch). */
+  private async fetchInto(
+    spec: ParsedRepoSpec,
+    mirror: string,
+    commit: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const action = `fetch ${describeRef(spec.ref)}`;
+    try {
+      await this.git(
+        spec,
+        action,
+        (git) =>
+          git.raw([
+            "--git-dir",
+            mirror,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--depth=1",
+            spec.url,
+            commit,
+          ]),
+        {},
+        signal,
+      );
+    } catch (err) {
+      // Servers that refuse a want by SHA (protocol v0 without allowReachableSHA1InWant, dumb HTTP) say
+      // "not our ref" or fail on --depth: fall back to fetching the named refs in full.
+      if (!isRetryableByFullFetch(err) || signal.aborted) throw err;
+      await this.git(
+        spec,
+        action,
+        (git) =>
+          git.raw([
+            "--git-dir",
+            mirror,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            spec.url,
+            ...fullRefspecs(spec.ref),
+          ]),
+        {},
+        signal,
+      );
+    }
   }
 
   private async ensureMirror(spec: ParsedRepoSpec): Promise<string> {
@@ -181,6 +247,11 @@ export class GitSource {
   /** Writes the tree of `commit` into a temp dir with a private index, freezes it, and renames it into place. */
   private async exportSnapshot(spec: ParsedRepoSpec, commit: string, dir: string): Promise<void> {
     const mirror = join(this.repoDir(spec.url), "mirror.git");
+    const listing = await this.git(spec, "list files", (git) =>
+      git.raw(["--git-dir", mirror, "ls-tree", "-r", "-l", "-z", commit]),
+    );
+    checkTreeLimits(spec.url, commit, listing, this.limits);
+    await checkCacheQuota(this.options.cacheDir, this.limits);
     const tmp = await mkdtemp(join(this.repoDir(spec.url), "tmp-"));
     const tree = join(tmp, "tree");
     try {
@@ -208,6 +279,7 @@ export class GitSource {
     action: string,
     fn: (git: SimpleGit) => Promise<T>,
     extraEnv = {},
+    signal?: AbortSignal,
   ): Promise<T> {
     await mkdir(this.options.cacheDir, { recursive: true });
     const invocation = await prepareGitInvocation(spec.auth, {
@@ -219,7 +291,15 @@ export class GitSource {
       const git = simpleGit({
         baseDir: this.options.cacheDir,
         timeout: { block: this.timeoutMs },
-        config: ["gc.auto=0", "maintenance.auto=false"],
+        ...(signal ? { abort: signal } : {}),
+        config: [
+          "gc.auto=0",
+          "maintenance.auto=false",
+          // Credentials go to the URL's host only: with them, no redirect is followed at all (git would
+          // answer the new host's prompt with our askpass, and send an extraHeader anywhere). Without
+          // them, only the first request may redirect (git's default), e.g. http -> https.
+          `http.followRedirects=${spec.auth ? "false" : "initial"}`,
+        ],
         // We set these variables ourselves (git-env.ts); nothing user-supplied reaches them unchecked.
         unsafe: {
           allowUnsafeAskPass: true,
@@ -227,7 +307,7 @@ export class GitSource {
           allowUnsafeConfigPaths: true,
           allowUnsafeConfigEnvCount: true,
         },
-      }).env({ ...invocation.env, ...extraEnv });
+      }).env({ ...invocation.env, GIT_ALLOW_PROTOCOL: this.allowedProtocols(), ...extraEnv });
       return await fn(git);
     } catch (err) {
       throw classifyGitError(err, {
@@ -251,6 +331,12 @@ export class GitSource {
       };
       return withFileLock(join(dir, "lock"), lock, fn);
     });
+  }
+
+  /** git's own transport allow-list, the same as the URL policy (also covers anything git might follow). */
+  private allowedProtocols(): string {
+    const extra = [this.policy.allowInsecureHttp ? "http" : "", this.policy.allowLocal ? "file" : ""];
+    return ["https", "ssh", "git", ...extra].filter(Boolean).join(":");
   }
 
   private repoDir(url: string): string {

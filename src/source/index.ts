@@ -20,6 +20,13 @@ export {
   type ReadLimits,
 } from "./read-flow-set.js";
 export {
+  DEFAULT_FETCH_LIMITS,
+  GitLimitError,
+  GitUrlNotAllowedError,
+  type FetchLimits,
+  type SourcePolicy,
+} from "./policy.js";
+export {
   FlowSetReadError,
   GitAuthError,
   GitOperationError,

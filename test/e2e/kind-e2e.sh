@@ -74,7 +74,8 @@ kubectl label namespace "$SYSTEM_NS" --overwrite \
   pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted
 helm upgrade --install ivr-promoter charts/ivr-promoter --namespace "$SYSTEM_NS" \
   --set image.repository="${IMAGE%:*}" --set image.tag="${IMAGE##*:}" --set image.pullPolicy=IfNotPresent \
-  --set logLevel=debug --wait --timeout 5m
+  --set logLevel=debug --wait --timeout 5m \
+  --set 'security.allowedEndpoints={http://genesys-emulator.ivr-e2e.svc.cluster.local:8787}'
 kubectl -n "$SYSTEM_NS" rollout status deploy/ivr-promoter --timeout=180s
 
 log "test/e2e/promotion.e2e.test.ts against the cluster"

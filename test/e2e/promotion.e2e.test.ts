@@ -95,7 +95,9 @@ async function localStack(): Promise<Stack> {
     const api = await startKubeApiServer();
     cleanups.push(() => api.stop());
     const helmArgs = ["--kubeconfig", api.kubeconfigPath, "--namespace", SYSTEM_NS, "--create-namespace"];
-    await runOk(helmBinary(), ["install", "ivr-promoter", CHART_DIR, ...helmArgs]);
+    // The emulator listens on loopback over plain http: the admin must allow-list it (default: none).
+    const allow = ["--set", "security.allowedEndpoints={http://127.0.0.1:*}"];
+    await runOk(helmBinary(), ["install", "ivr-promoter", CHART_DIR, ...helmArgs, ...allow]);
     const deployment = await api.kubeConfig
       .makeApiClient(AppsV1Api)
       .readNamespacedDeployment({ namespace: SYSTEM_NS, name: "ivr-promoter" });

@@ -36,12 +36,41 @@ export class DependencyLoopError extends PromoterError {
   }
 }
 
-/** Why the first dependency is not ready, or undefined when all are. Throws {@link DependencyLoopError}. */
-export async function unreadyDependency(apis: KubeApis, obj: IvrPromotion): Promise<string | undefined> {
+/**
+ * A dependsOn entry names another namespace and the operator runs without
+ * `--allow-cross-namespace-refs` (Flux's multi-tenancy lockdown). The message names only what the
+ * object's own editor wrote: nothing is read from the other namespace, so nothing about it can leak
+ * (not whether the object exists, nor its state).
+ */
+export class CrossNamespaceRefError extends PromoterError {
+  constructor(index: number, namespace: string) {
+    super(
+      "CrossNamespaceRefNotAllowed",
+      "Stalled",
+      `spec.dependsOn[${index}]: a reference to namespace "${namespace}" is not allowed; ` +
+        "the operator refuses cross-namespace references unless started with --allow-cross-namespace-refs",
+    );
+  }
+}
+
+/**
+ * Why the first dependency is not ready, or undefined when all are. Throws {@link DependencyLoopError},
+ * and {@link CrossNamespaceRefError} before reading anything when a cross-namespace entry is refused.
+ */
+export async function unreadyDependency(
+  apis: KubeApis,
+  obj: IvrPromotion,
+  allowCrossNamespace = false,
+): Promise<string | undefined> {
   const self: ObjectRef = { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
-  for (const dep of obj.spec.dependsOn ?? []) {
+  const deps = obj.spec.dependsOn ?? [];
+  if (!allowCrossNamespace) {
+    const index = deps.findIndex((d) => d.namespace !== undefined && d.namespace !== self.namespace);
+    if (index >= 0) throw new CrossNamespaceRefError(index, deps[index]!.namespace!);
+  }
+  for (const dep of deps) {
     const ref = { namespace: dep.namespace ?? self.namespace, name: dep.name };
-    await assertNoLoop(apis, self, ref);
+    await assertNoLoop(apis, self, ref, allowCrossNamespace);
     const view = await read(apis, ref);
     const why = view ? notReadyReason(view) : "not found";
     if (why) return `dependency ${key(ref)} is ${why}`;
@@ -71,8 +100,17 @@ async function read(apis: KubeApis, ref: ObjectRef): Promise<DependencyView | un
   return parsed.success ? parsed.data : { metadata: {} };
 }
 
-/** Follows dependsOn from `start`; reaching `self` again means a loop. */
-async function assertNoLoop(apis: KubeApis, self: ObjectRef, start: ObjectRef): Promise<void> {
+/**
+ * Follows dependsOn from `start`; reaching `self` again means a loop. Without cross-namespace refs the
+ * walk stays in `self`'s namespace: such an edge can never be followed by the gate anyway, and a loop
+ * message must not name objects of a namespace the editor cannot see.
+ */
+async function assertNoLoop(
+  apis: KubeApis,
+  self: ObjectRef,
+  start: ObjectRef,
+  allowCrossNamespace: boolean,
+): Promise<void> {
   const seen = new Set<string>();
   const queue: Array<{ ref: ObjectRef; chain: string[] }> = [{ ref: start, chain: [key(self), key(start)] }];
   while (queue.length > 0 && seen.size < MAX_CHAIN) {
@@ -83,6 +121,7 @@ async function assertNoLoop(apis: KubeApis, self: ObjectRef, start: ObjectRef): 
     const view = await read(apis, ref);
     for (const next of view?.spec?.dependsOn ?? []) {
       const nextRef = { namespace: next.namespace ?? ref.namespace, name: next.name };
+      if (!allowCrossNamespace && nextRef.namespace !== self.namespace) continue;
       queue.push({ ref: nextRef, chain: [...chain, key(nextRef)] });
     }
   }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IvrPromotionSpec } from "../../api/ivr-promotion.js";
+import { EndpointAllowList } from "../../genesys/endpoint-policy.js";
 import type { RateLimiterRegistry } from "../../genesys/index.js";
 import { GenesysClient } from "../../genesys/index.js";
 import type { Logger } from "../../logger.js";
@@ -17,6 +18,8 @@ const MAX_CLIENTS = 128;
  * Throttling is shared per (API base, OAuth client) through the process-wide RateLimiterRegistry;
  * `spec.rateLimit.requestsPerMinute` asks for a lower rate, and the strictest asked for by any object
  * using that OAuth client applies to all of them (the org limits the client, not the object).
+ * An endpoint is checked against the operator's allow-list before a client exists, so a refused one
+ * never sees a request, not even the token request carrying the client secret (endpoint-policy.ts).
  */
 export class GenesysClients {
   private readonly cache = new Map<string, GenesysClient>();
@@ -25,11 +28,13 @@ export class GenesysClients {
     private readonly shared: RateLimiterRegistry,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly endpoints: EndpointAllowList = new EndpointAllowList(),
   ) {}
 
   /** A client for the object's target, acting as `credentials`. */
   client(spec: IvrPromotionSpec, credentials: TargetCredentials): GenesysClient {
     const { endpoint, region } = spec.target;
+    if (endpoint !== undefined) this.endpoints.check(endpoint);
     const perMinute = spec.rateLimit?.requestsPerMinute;
     const secretHash = createHash("sha256").update(credentials.clientSecret).digest("hex");
     const key = JSON.stringify([

@@ -42,6 +42,14 @@ const args = (...extra: string[]) => [
 ];
 
 describe("ivr-promoter plan / apply", () => {
+  it("plans from a file:// repository with --repo (the operator's lockdown does not apply to the CLI)", async () => {
+    const [, , ...rest] = args();
+    const planned = await runCommand(planCommand, ["--repo", repo.url, "--branch", "main", ...rest], ENV);
+    expect(planned.stderr).toBe("");
+    expect(planned.code).toBe(1);
+    expect(planned.stdout).toContain("3 to create, 0 to update, 0 drifted, 0 to prune, 0 unchanged.");
+  });
+
   it("plans, applies, then finds nothing to do", async () => {
     const head = await repo.head();
     const planned = await runCommand(planCommand, args(), ENV);

@@ -195,6 +195,15 @@ export function isReady(obj: IvrPromotion): boolean {
   return r?.status === "True" && obj.status?.observedGeneration === obj.metadata.generation;
 }
 
+/**
+ * What the tests' operators must be allowed, explicitly (the default is the lockdown): the emulators
+ * listen on loopback over plain http on ephemeral ports, and the repositories are file:// URLs.
+ */
+export const TEST_TENANCY_ARGS: readonly string[] = [
+  "--allowed-endpoints=http://127.0.0.1:*",
+  "--allow-local-git=true",
+];
+
 /** An operator process (`node --import tsx src/main.ts operator`) logging to a file. */
 export class OperatorProcess {
   private constructor(
@@ -212,6 +221,8 @@ export class OperatorProcess {
       leaderElection?: { lease: string; identity: string };
       /** More operator flags (e.g. short leader-election timings). */
       extraArgs?: string[];
+      /** Tenancy flags; default {@link TEST_TENANCY_ARGS} (the tests' emulators and file:// repositories). */
+      tenancyArgs?: readonly string[];
     },
   ) {
     const logFile = join(options.dir, options.logName ?? "operator.log");
@@ -238,6 +249,7 @@ export class OperatorProcess {
       join(options.dir, "git-cache"),
       ...(options.labelSelector ? ["--label-selector", options.labelSelector] : []),
       ...(options.extraArgs ?? []),
+      ...(options.tenancyArgs ?? TEST_TENANCY_ARGS),
     ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,

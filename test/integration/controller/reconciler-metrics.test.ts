@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { createIvrPromotionReconciler } from "../../../src/controller/reconciler.js";
+import { LOCKDOWN } from "../../../src/controller/tenancy.js";
 import { RateLimiterRegistry } from "../../../src/genesys/index.js";
 import { silentLogger } from "../../../src/logger.js";
 import { Metrics } from "../../../src/metrics.js";
@@ -37,6 +38,7 @@ describe("reconciler metrics", () => {
         metrics,
         gitCacheDir: dir,
         limiters: new RateLimiterRegistry(),
+        tenancy: LOCKDOWN,
       });
       const ref = { namespace: "cx", name: "prod" };
       await expect(reconciler.reconcile(ref, new AbortController().signal)).rejects.toThrow();

@@ -65,6 +65,39 @@ describe("helm template", () => {
     expect(crd.spec).toEqual(generated.spec);
   });
 
+  it("tenancy: the lockdown by default; security.* and gitCache.* become the operator's flags", async () => {
+    const defaults = deploymentArgs(only(await helmTemplate(), "Deployment"));
+    expect(defaults).toEqual(
+      expect.arrayContaining([
+        "--allow-insecure-http=false",
+        "--allow-local-git=false",
+        "--allow-cross-namespace-refs=false",
+        "--git-cache-quota=1536Mi",
+        "--git-max-repo-size=256Mi",
+        "--git-max-files=10000",
+        "--git-max-file-size=16Mi",
+      ]),
+    );
+    expect(defaults.some((a) => a.startsWith("--allowed-endpoints"))).toBe(false);
+    const values = {
+      security: {
+        allowedEndpoints: ["https://api.example.com", "http://127.0.0.1:*"],
+        allowInsecureHttp: true,
+        allowCrossNamespaceRefs: true,
+      },
+      gitCache: { quota: "4Gi", sizeLimit: "5Gi" },
+    };
+    const args = deploymentArgs(only(await helmTemplate({ values }), "Deployment"));
+    expect(argOf(args, "--allowed-endpoints")).toBe("https://api.example.com,http://127.0.0.1:*");
+    expect(args).toEqual(
+      expect.arrayContaining([
+        "--allow-insecure-http=true",
+        "--allow-cross-namespace-refs=true",
+        "--git-cache-quota=4Gi",
+      ]),
+    );
+  });
+
   it("a list of namespaces: one RoleBinding per namespace instead of the ClusterRoleBinding", async () => {
     const objects = await helmTemplate({ values: { watch: { namespaces: ["team-a", "team-b"] } } });
     expect(of(objects, "ClusterRoleBinding")).toEqual([]);
@@ -174,6 +207,9 @@ describe("helm template", () => {
         /for/,
       ],
       [{ replicas: 2, leaderElection: { enabled: false } }, /replicas > 1 needs leaderElection/],
+      [{ security: { allowedEndpoints: ["api.example.com"] } }, /allowedEndpoints/],
+      [{ security: { allowLocalGit: "yes" } }, /allowLocalGit/],
+      [{ gitCache: { quota: "2GB" } }, /quota/],
     ];
     for (const [values, message] of cases) {
       const res = await helmTemplateRaw({ values });

@@ -205,7 +205,12 @@ describe("deploy/base RBAC (b): the operator runs as its ServiceAccount", () => 
     emulator = await startTestEmulator(seed);
     repo = await makeRepo(await exampleRepoFiles());
     operator = await OperatorProcess.start({
-      args: deploymentArgs(only(objects, "Deployment")),
+      // The emulator (http on loopback) and the file:// repository must be allowed explicitly.
+      args: [
+        ...deploymentArgs(only(objects, "Deployment")),
+        "--allowed-endpoints=http://127.0.0.1:*",
+        "--allow-local-git=true",
+      ],
       kubeconfigPath: await writeKubeconfig(saKc, dir, "sa.kubeconfig"),
       dir,
       podName: "ivr-promoter-rbac-0",

@@ -15,6 +15,9 @@ import { gitAt, makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 // Branch, tag and commit resolution, snapshots and cache safety against a real repository over file://.
 
+/** The repositories here are local: the test allows file:// explicitly (the default refuses it). */
+const LOCAL = { allowLocal: true };
+
 let repo: TestRepo;
 let cacheDir: string;
 let source: GitSource;
@@ -24,7 +27,13 @@ beforeAll(async () => {
   repo = await makeRepo({ "flows/main.yaml": "inboundCall:\n  name: Main\n", "README.md": "# flows\n" });
   first = await repo.head();
   cacheDir = await mkdtemp(join(tmpdir(), "ivr-test-cache-"));
-  source = new GitSource({ cacheDir, logger: silentLogger(), env: process.env, timeoutMs: 30_000 });
+  source = new GitSource({
+    cacheDir,
+    logger: silentLogger(),
+    env: process.env,
+    timeoutMs: 30_000,
+    policy: LOCAL,
+  });
 });
 
 afterAll(async () => {
@@ -115,7 +124,7 @@ describe("GitSource.checkout", () => {
     const fresh = await mkdtemp(join(tmpdir(), "ivr-test-cache-"));
     // Two instances share the cache dir: within one the mutex serialises, between them the lock file does.
     const sources = [0, 1].map(
-      () => new GitSource({ cacheDir: fresh, logger: silentLogger(), env: process.env }),
+      () => new GitSource({ cacheDir: fresh, logger: silentLogger(), env: process.env, policy: LOCAL }),
     );
     try {
       const refs = [{ branch: "main" }, { commit: tip }, { commit: first }, { tag: "v1.0.1" }];

@@ -21,6 +21,9 @@ import {
 const TOKEN = "ghp_s3cretT0kenValue-Do-Not-Leak-42";
 const USER = "promoter-bot";
 
+/** The servers here speak plain http on loopback: the test allows it explicitly (the default refuses it). */
+const HTTP = { allowInsecureHttp: true };
+
 let repo: TestRepo;
 let daemon: GitServer;
 let http: GitHttpServer;
@@ -38,7 +41,13 @@ beforeAll(async () => {
   http = await startGitHttpServer(repo.root, { username: USER, password: TOKEN });
   httpV0 = await startGitHttpServer(repo.root, { username: USER, password: TOKEN, protocolV0: true });
   cacheDir = await mkdtemp(join(tmpdir(), "ivr-test-cache-"));
-  source = new GitSource({ cacheDir, logger: silentLogger(), env: process.env, timeoutMs: 20_000 });
+  source = new GitSource({
+    cacheDir,
+    logger: silentLogger(),
+    env: process.env,
+    timeoutMs: 20_000,
+    policy: HTTP,
+  });
 });
 
 afterAll(async () => {
@@ -84,7 +93,13 @@ describe("git daemon (git://)", () => {
 
   it("stops a hung server after the timeout and reports it as unreachable", async () => {
     const hung = await startBlackhole();
-    const impatient = new GitSource({ cacheDir, logger: silentLogger(), env: process.env, timeoutMs: 1_500 });
+    const impatient = new GitSource({
+      cacheDir,
+      logger: silentLogger(),
+      env: process.env,
+      timeoutMs: 1_500,
+      policy: HTTP,
+    });
     try {
       const err = await impatient.resolve({ url: hung.url(repo.name) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GitUnreachableError);

@@ -33,7 +33,12 @@ const BASE: RepoFiles = {
 beforeAll(async () => {
   repo = await makeRepo(BASE);
   cacheDir = await mkdtemp(join(tmpdir(), "ivr-test-cache-"));
-  source = new GitSource({ cacheDir, logger: silentLogger(), env: process.env });
+  source = new GitSource({
+    cacheDir,
+    logger: silentLogger(),
+    env: process.env,
+    policy: { allowLocal: true },
+  });
 });
 
 afterAll(async () => {

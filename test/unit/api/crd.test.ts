@@ -79,7 +79,17 @@ describe("IvrPromotion CRD", () => {
         message: "exactly one of branch, tag or commit must be set",
       },
     ]);
-    expect(nodeAt("spec.target")["x-kubernetes-validations"]).toHaveLength(1);
+    expect(nodeAt("spec.target")["x-kubernetes-validations"]).toHaveLength(2);
+  });
+
+  it("says a missing spec field is required as CEL (a schema-level required would silence every rule)", () => {
+    expect(nodeAt("spec")).not.toHaveProperty("required");
+    expect(nodeAt("spec.target")["x-kubernetes-validations"]).toContainEqual({
+      rule: "has(self.credentialsSecretRef)",
+      message: "must be set",
+      fieldPath: ".credentialsSecretRef",
+      reason: "FieldValueRequired",
+    });
   });
 
   it("has the status subresource and Flux-style printer columns", () => {

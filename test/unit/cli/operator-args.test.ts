@@ -63,7 +63,47 @@ describe("parseOperatorArgs", () => {
     expect(args.identity).toMatch(/_42$/);
   });
 
+  it("defaults to the tenancy lockdown and reads the tenancy flags", () => {
+    expect(parseOperatorArgs([], env()).tenancy).toEqual({
+      allowedEndpoints: [],
+      source: { allowInsecureHttp: false, allowLocal: false },
+      limits: {
+        maxRepoBytes: 256 << 20,
+        maxFiles: 10_000,
+        maxFileBytes: 16 << 20,
+        cacheQuotaBytes: 1536 << 20,
+      },
+      allowCrossNamespaceRefs: false,
+    });
+    const args = parseOperatorArgs(
+      [
+        "--allowed-endpoints=https://api.example.com, http://127.0.0.1:*",
+        "--allow-insecure-http=true",
+        "--allow-local-git=true",
+        "--allow-cross-namespace-refs=true",
+        "--git-max-repo-size=1Gi",
+        "--git-max-files=50",
+        "--git-max-file-size=512Ki",
+        "--git-cache-quota=4096",
+      ],
+      env(),
+    );
+    expect(args.tenancy).toEqual({
+      allowedEndpoints: ["https://api.example.com", "http://127.0.0.1:*"],
+      source: { allowInsecureHttp: true, allowLocal: true },
+      limits: { maxRepoBytes: 1 << 30, maxFiles: 50, maxFileBytes: 512 << 10, cacheQuotaBytes: 4096 },
+      allowCrossNamespaceRefs: true,
+    });
+  });
+
   it.each([
+    [
+      ["--allowed-endpoints", "api.example.com"],
+      /--allowed-endpoints: entry "api.example.com" is not an origin/,
+    ],
+    [["--allow-local-git=yes"], /--allow-local-git must be true or false, got 'yes'/],
+    [["--git-cache-quota", "2GB"], /--git-cache-quota must be a size such as 256Mi, got '2GB'/],
+    [["--git-max-files", "0"], /--git-max-files must be a positive integer, got '0'/],
     [["--concurrency", "0"], /--concurrency must be an integer 1\.\.64, got '0'/],
     [["--leader-elect=maybe"], /--leader-elect must be true or false, got 'maybe'/],
     [["--http-addr", "8080"], /--http-addr must be HOST:PORT or :PORT, got '8080'/],

@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { CRD_FILE } from "../../../src/api/crd.js";
+import { parseOperatorArgs } from "../../../src/cli/operator-args.js";
+import { EnvConfigSchema } from "../../../src/config.js";
+import { LOCKDOWN } from "../../../src/controller/tenancy.js";
 
 /**
  * The copies and duplicated facts between crds/, deploy/base and charts/ivr-promoter stay in step, and
@@ -132,6 +135,49 @@ describe("the base Deployment", () => {
     expect(mounted).toContain("/tmp"); // HOME in the image
     const cacheArg = c.args.find((a) => a.startsWith("--git-cache-dir="));
     expect(mounted).toContain(cacheArg?.slice("--git-cache-dir=".length));
+  });
+});
+
+describe("tenancy defaults", () => {
+  it("the base spells out the lockdown with the operator's own defaults, and the chart's values agree", () => {
+    const args = baseContainer().args;
+    const tenancy = parseOperatorArgs(args.slice(1), EnvConfigSchema.parse({})).tenancy;
+    expect(tenancy).toEqual(LOCKDOWN);
+    for (const flag of ["--allow-insecure-http", "--allow-local-git", "--allow-cross-namespace-refs"]) {
+      expect(args).toContain(`${flag}=false`);
+    }
+    expect(args.some((a) => a.startsWith("--allowed-endpoints"))).toBe(false);
+    const values = z
+      .object({
+        gitCache: z.object({
+          sizeLimit: z.string(),
+          quota: z.string(),
+          maxRepoSize: z.string(),
+          maxFiles: z.number(),
+          maxFileSize: z.string(),
+        }),
+        security: z.object({
+          allowedEndpoints: z.array(z.string()),
+          allowInsecureHttp: z.boolean(),
+          allowLocalGit: z.boolean(),
+          allowCrossNamespaceRefs: z.boolean(),
+        }),
+      })
+      .parse(parse(read("charts/ivr-promoter/values.yaml")));
+    expect(values.security).toEqual({
+      allowedEndpoints: [],
+      allowInsecureHttp: false,
+      allowLocalGit: false,
+      allowCrossNamespaceRefs: false,
+    });
+    for (const [flag, value] of [
+      ["--git-cache-quota", values.gitCache.quota],
+      ["--git-max-repo-size", values.gitCache.maxRepoSize],
+      ["--git-max-files", String(values.gitCache.maxFiles)],
+      ["--git-max-file-size", values.gitCache.maxFileSize],
+    ]) {
+      expect(args).toContain(`${flag}=${value}`);
+    }
   });
 });
 
