@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseProvenance, ProvenanceFormatError } from "./provenance.js";
+import { derivedReferences } from "./provenance-references.js";
+import { parseProvenance, ProvenanceFormatError, type ProvenanceEntry } from "./provenance.js";
 
 const HEADER =
   "| File | Source repository | Flow type | Flow name | Substitution keys in file |\n|---|---|---|---|---|\n";
@@ -37,5 +38,66 @@ describe("PROVENANCE.md file table", () => {
   ])("refuses %s with a ProvenanceFormatError", (_what, markdown, message) => {
     expect(() => parseProvenance(markdown)).toThrow(ProvenanceFormatError);
     expect(() => parseProvenance(markdown)).toThrow(message);
+  });
+});
+
+describe("PROVENANCE.md reference notation", () => {
+  const COLUMNS = [
+    "Queues",
+    "Data actions",
+    "Data tables",
+    "Common modules",
+    "Other flows",
+    "Prompts",
+    "Schedules / schedule groups",
+    "Emergency groups",
+    "Other refs",
+  ];
+  const entry = (cells: Record<string, string>): ProvenanceEntry => {
+    const row = {
+      File: "a.yaml",
+      "Flow type": "inboundCall",
+      "Flow name": "A",
+      "Substitution keys in file": "-",
+    };
+    const refs = Object.fromEntries(COLUMNS.map((c) => [c, cells[c] ?? "-"]));
+    return {
+      file: "a.yaml",
+      flowType: "inboundCall",
+      flowName: "A",
+      substitutionKeys: [],
+      row: { ...row, ...refs },
+    };
+  };
+
+  it("maps each documented shape to a reference; expressions, ids and system prompts to none", () => {
+    const derived = derivedReferences(
+      entry({
+        Queues:
+          "Q1 [lit.name; queue]; Task.Q [exp; queue]; 0f0f [lit; queue id (data action input)]; Q2 [lit; queue(runtime find)]",
+        "Data actions": "Cat / Act  [key]",
+        "Other flows":
+          "{{bot}} [key; flow(bot)]; Hold [bare name; flow(inQueue)]; T [bare name; flow(transfer)]",
+        Prompts: "PromptSystem.processing",
+        "Emergency groups": 'FindEmergencyGroup("G") [exp]; G [in exp]',
+      }),
+      (n) => n.replace("{{bot}}", "Bot"),
+    );
+    expect(derived.references).toEqual([
+      "dataAction Cat/Act ", // the trailing space of the action name is kept (PROVENANCE notes it)
+      "emergencyGroup G",
+      "flow Bot BOT",
+      "flow Hold INQUEUECALL",
+      "flow T",
+      "queue Q1",
+      "queue Q2",
+    ]);
+    expect(derived.unresolved).toHaveLength(4);
+  });
+
+  it("refuses notation it does not know, naming file, column and entry", () => {
+    expect(() => derivedReferences(entry({ Queues: "Q [lit.name; skill]" }))).toThrow(
+      "a.yaml: Queues: notation not understood: Q [lit.name; skill]",
+    );
   });
 });
