@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildFlowSet, type FlowSet } from "../../../src/flowset/flow-set.js";
-import { CORPUS_PRESENT, corpusFiles, corpusText } from "./corpus.js";
+import { CORPUS_PRESENT, CORPUS_SKIP_MESSAGE, corpusFiles, corpusText, sampleValues } from "./corpus.js";
 
 /**
  * The cross-flow chains of PROVENANCE.md, built the way their source repositories deploy them:
@@ -23,12 +23,28 @@ function folderSet(
   });
 }
 
+/** Per-file values for every placeholder of `folder`'s files: `sample-<key>`, except `overrides`. */
+function sampleFileValues(
+  folder: string,
+  overrides: Record<string, Record<string, string>>,
+): Record<string, Record<string, string>> {
+  const files = corpusFiles().filter((f) => f.startsWith(`${folder}/`));
+  return Object.fromEntries(
+    files.map((f) => {
+      const file = f.slice(folder.length + 1);
+      return [file, sampleValues(corpusText(f), overrides[file] ?? {})];
+    }),
+  );
+}
+
 const names = (set: FlowSet): string[][] => set.order.map((level) => level.map((f) => f.flow.name));
 const edges = (set: FlowSet): string[] => set.edges.map((e) => `${e.from} -> ${e.to}`).sort();
 const errors = (set: FlowSet): string[] =>
   set.findings.filter((f) => f.severity === "error").map((f) => `${f.file}: ${f.code}: ${f.message}`);
 
-describe.skipIf(!CORPUS_PRESENT)("cross-flow chains of the corpus", () => {
+const TITLE = CORPUS_PRESENT ? "cross-flow chains of the corpus" : CORPUS_SKIP_MESSAGE;
+
+describe.skipIf(!CORPUS_PRESENT)(TITLE, () => {
   it("call-park: the agent inbound flow's in-queue flow is the hold flow (only after substitution)", () => {
     const hold = "InQueue - Orbit Call Park Hold - CX";
     const set = folderSet("call-park", {
@@ -170,5 +186,42 @@ describe.skipIf(!CORPUS_PRESENT)("cross-flow chains of the corpus", () => {
       'webmessage_flow.yaml: DuplicateFlow: flow INBOUNDSHORTMESSAGE "chat_bot_hours_differentiator" is also defined in del-webmessage_flow.yaml; a flow set must define each (type, name) once',
     ]);
     expect(names(set)).toEqual([["hours_differentiator_webmessage_bot"], ["chat_bot_hours_differentiator"]]);
+  });
+
+  it("merge-ephemeral-contact: the message flow calls bot and common module under other key names", () => {
+    // Terraform passes one value under two keys (bot_flow_name / bot_name, common_module_name /
+    // module_name); the links exist only when both files get it.
+    const bot = "Merge External Contact Bot";
+    const module = "Resolve Contact";
+    const set = folderSet(
+      "merge-ephemeral-contact",
+      sampleFileValues("merge-ephemeral-contact", {
+        "MergeExternalContactMessageFlow.yaml": { bot_flow_name: bot, common_module_name: module },
+        "MergeExternalContactBot.yaml": { bot_name: bot },
+        "ResolveContact.yaml": { module_name: module },
+      }),
+    );
+    expect(errors(set)).toEqual([]);
+    expect(edges(set)).toEqual([
+      "MergeExternalContactMessageFlow.yaml -> MergeExternalContactBot.yaml",
+      "MergeExternalContactMessageFlow.yaml -> ResolveContact.yaml",
+    ]);
+    expect(names(set)).toEqual([[bot, module], ["sample-flow_name"]]);
+  });
+
+  it("send-transcript-by-email: the workflow calls the common module; the message flow stands alone", () => {
+    const set = folderSet(
+      "send-transcript-by-email",
+      sampleFileValues("send-transcript-by-email", {
+        "message-conv-with-transcript.yaml": { inbound_message_flow_name: "Message With Transcript" },
+      }),
+    );
+    expect(errors(set)).toEqual([]);
+    expect(edges(set)).toEqual(["send-message-transcript-to-customer-by-email.yaml -> resolve-contact.yaml"]);
+    expect(set.edges[0]?.reference).toMatchObject({ kind: "flow", flowType: "COMMONMODULE" });
+    expect(names(set)).toEqual([
+      ["Message With Transcript", "sample-common_module_name"],
+      ["sample-workflow_name"],
+    ]);
   });
 });
