@@ -19,6 +19,8 @@ export interface GenesysPort {
       onRegistered?: (jobId: string) => Promise<void> | void;
     },
   ): Promise<{ flowId: string; jobId: string }>;
+  /** One look at an import job; undefined when the service no longer knows it. */
+  getImportJob(jobId: string, opts?: { signal?: AbortSignal }): Promise<PortJob | undefined>;
   /** Polls an import job until it ends; undefined when the service no longer knows it. */
   waitForImportJob(
     jobId: string,

@@ -42,6 +42,8 @@ export interface PromotionRequest {
   previousFlows?: () => Promise<readonly DesiredFlow[]>;
   /** How long recovery waits for the import jobs of an interrupted run (default 10 min). */
   settleTimeoutMs?: number;
+  /** How long a recorded job may stay Registered before it counts as never uploaded (default 20 s). */
+  uploadGraceMs?: number;
   onEvent?: (event: ApplyEvent) => void;
   /** Called with the checked plan just before anything is written (the CLI prints it); awaited. */
   onPlan?: (plan: Plan) => void | Promise<void>;
@@ -176,6 +178,7 @@ async function recoverInterrupted(
     emit: req.onEvent,
     ownership: req.ownership,
     settleTimeoutMs: req.settleTimeoutMs,
+    uploadGraceMs: req.uploadGraceMs,
   });
   if (outcome.errors.length > 0) {
     throw new RecoveryFailedError(outcome.errors);

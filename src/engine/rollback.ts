@@ -27,6 +27,8 @@ export interface RollbackOptions {
   settleTimeoutMs?: number;
   /** Aborts when this process loses the right to write: the rollback stops at once. */
   ownership?: AbortSignal;
+  /** How long a job may stay Registered before it counts as never uploaded (default 20 s). */
+  uploadGraceMs?: number;
 }
 
 /** What a rollback restored, and what it could not. */
@@ -50,7 +52,9 @@ export async function rollBack(
   let left = (await changedFlows(journal, client)).reverse();
   const reimported: JournalEntry[] = [];
   // A delete refused because another flow still uses the flow (a stub, say) succeeds once that other
-  // flow is restored: retry in rounds while each round makes progress.
+  // flow is restored: retry in rounds while each round makes progress, and a couple of rounds more for
+  // failures that clear by themselves (a publish that failed after its 202, a 5xx).
+  let idle = 0;
   while (left.length > 0) {
     const failed: Array<{ entry: JournalEntry; error: string }> = [];
     for (const entry of left) {
@@ -64,7 +68,8 @@ export async function rollBack(
         failed.push({ entry, error: `${entry.key}: ${err instanceof Error ? err.message : String(err)}` });
       }
     }
-    if (failed.length === left.length) {
+    idle = failed.length === left.length ? idle + 1 : 0;
+    if (idle > RETRY_ROUNDS) {
       outcome.errors.push(...failed.map((f) => f.error));
       break;
     }
@@ -85,6 +90,7 @@ async function settleJobs(journal: Journal, client: GenesysPort, options: Rollba
     open.map(async (entry) => {
       const jobId = entry.jobId ?? "";
       try {
+        if (!(await uploaded(client, jobId, options))) return; // never started: resolved from the flow
         const job = await client.waitForImportJob(jobId, {
           timeoutMs: Math.max(1_000, deadline - Date.now()),
           ...(options.ownership ? { signal: options.ownership } : {}),
@@ -100,6 +106,30 @@ async function settleJobs(journal: Journal, client: GenesysPort, options: Rollba
   );
   await options.store.write(journal);
   if (running.length > 0) throw new JobsInFlightError(running);
+}
+
+/** Rounds without progress a rollback still tries before it reports what it could not restore. */
+const RETRY_ROUNDS = 2;
+
+/** How long a job may stay Registered (its upload not arrived) before it counts as never started. */
+const UPLOAD_GRACE_MS = 20_000;
+
+/**
+ * False when the job is still `Registered` after a grace period: the run died between journaling the
+ * job id and uploading the YAML, so the job never runs (a Registered job without its upload does not
+ * start by itself). True for any other state, or when the service no longer knows the job.
+ */
+async function uploaded(client: GenesysPort, jobId: string, options: RollbackOptions): Promise<boolean> {
+  const deadline = Date.now() + (options.uploadGraceMs ?? UPLOAD_GRACE_MS);
+  for (;;) {
+    const job = await client.getImportJob(
+      jobId,
+      options.ownership ? { signal: options.ownership } : undefined,
+    );
+    if (job?.status !== "Registered") return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 /**

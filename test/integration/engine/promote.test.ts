@@ -88,6 +88,24 @@ describe("promote against the emulator", () => {
     });
   });
 
+  it("calls a version published by our own OAuth client drift too: drift is by content, not by author", async () => {
+    const client = clientFor(emulator, PROD_CLIENT);
+    const first = await promote(client, request(desiredOf(sampleFiles()), []));
+    // A stray publish through the very client the engine uses (a deposed replica, a script sharing it).
+    await client.importFlow(
+      inboundCallYaml("After Hours", { scheduleGroup: "Business Hours", description: "stray" }),
+    );
+    const planned = await planPromotion(client, request(desiredOf(sampleFiles()), first.inventory), {
+      check: true,
+    });
+    const after = planned.plan.actions.find((a) => a.name === "After Hours");
+    expect(after?.kind).toBe("drifted");
+    const outcome = await promote(client, request(desiredOf(sampleFiles()), first.inventory));
+    expect(outcome.plan.summary.drifted).toBe(1);
+    const state = await emulator.admin.org("prod");
+    expect(state.flows.find((f) => f.name === "After Hours")?.publishedYaml).not.toContain("stray");
+  });
+
   it("prunes flows that left the set only when asked", async () => {
     const client = clientFor(emulator, PROD_CLIENT);
     const first = await promote(client, request(desiredOf(sampleFiles()), []));
