@@ -259,12 +259,10 @@ describe("IvrPromotion reconciler", () => {
 
     // Someone publishes a flow by hand: the next reconcile reports it as drift, and puts Git's back.
     const main = v2.status?.inventory?.find((e) => e.name === "Main Menu IVR");
-    await w.emulator.admin.addFlow(
-      "dev",
-      String(changed["flows/voice/main-menu.yaml"])
-        .replace(/\{\{[^}]+\}\}/g, "x")
-        .replace("(v2)", "(hand edit)"),
-    );
+    const published =
+      (await liveFlows(w, "dev")).find((f) => f.name === "Main Menu IVR")?.publishedYaml ?? "";
+    expect(published).toContain("(v2)");
+    await w.emulator.admin.addFlow("dev", published.replace("(v2)", "(hand edit)"));
     await cluster.annotate(ns, "dev", { [Annotation.requestedAt]: "drift" });
     const event = await cluster.waitForEvent(ns, "dev", "DriftDetected");
     expect(event.type).toBe("Warning");
