@@ -27,9 +27,10 @@ export async function finalizeObject(
 ): Promise<ReconcileResult> {
   const finalizers = obj.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) return {};
-  const secrets = new SecretReader(ctx.apis, ref.namespace);
+  const tenant = ctx.tenantApis.of(obj);
+  const secrets = new SecretReader(tenant, ref.namespace, ctx.tenantApis.describe(obj));
   const journal = new ConfigMapJournalStore(
-    ctx.apis,
+    tenant,
     {
       apiVersion: API_VERSION,
       kind: NAMES.kind,

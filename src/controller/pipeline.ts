@@ -54,7 +54,11 @@ export async function runPipeline(
   const progress = new ProgressReporter(ctx.apis, refOf(obj), draft, logger, ctx.now, () =>
     ctx.writeRight.valid(),
   );
-  const secrets = new SecretReader(ctx.apis, obj.metadata.namespace ?? "");
+  const secrets = new SecretReader(
+    ctx.tenantApis.of(obj),
+    obj.metadata.namespace ?? "",
+    ctx.tenantApis.describe(obj),
+  );
   let stage: Stage = "source";
   let revision: string | undefined;
   try {
@@ -150,7 +154,7 @@ export async function runPipeline(
 function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJournalStore {
   const ref = refOf(obj);
   return new ConfigMapJournalStore(
-    ctx.apis,
+    ctx.tenantApis.of(obj),
     {
       apiVersion: API_VERSION,
       kind: NAMES.kind,
