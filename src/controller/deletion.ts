@@ -3,6 +3,7 @@ import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
 import { SecretReader, readTargetCredentials } from "./credentials.js";
 import { ConfigMapJournalStore } from "./journal-store.js";
+import { journalIgnored } from "./pipeline.js";
 import { patchFinalizers } from "./kube-clients.js";
 import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
 import { forgetObject } from "./reconcile-metrics.js";
@@ -39,6 +40,7 @@ export async function finalizeObject(
       uid: obj.metadata.uid ?? "",
     },
     ctx.writeRight,
+    journalIgnored(ctx, obj),
   );
   const inventory = obj.status?.inventory ?? [];
   let stage: Stage = "target";
@@ -56,7 +58,13 @@ export async function finalizeObject(
           return pruneInventory(
             obj,
             client,
-            { target, selfClientId: credentials.clientId, journal, signal },
+            {
+              target,
+              selfClientId: credentials.clientId,
+              journal,
+              signal,
+              onJournalIgnored: journalIgnored(ctx, obj),
+            },
             logger,
           );
         },

@@ -116,6 +116,7 @@ export async function runPipeline(
             ownership: signal,
             rollbackStrategy: spec.rollbackStrategy,
             previousFlows: () => renderRevision(ctx, obj, secrets),
+            onJournalIgnored: journalIgnored(ctx, obj),
             onPlan: (plan) => {
               writes = plan.actions.filter(isWrite).length;
               if (writes > 0) progress.report(`applying ${rev}: 0/${writes}`);
@@ -163,13 +164,18 @@ function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJourn
       uid: obj.metadata.uid ?? "",
     },
     ctx.writeRight,
-    (detail) =>
-      void ctx.events.record(subject(obj, ref), {
-        type: "Warning",
-        reason: "JournalIgnored",
-        message: detail,
-      }),
+    journalIgnored(ctx, obj),
   );
+}
+
+/** A journal, or an entry of it, that is not ours: a Warning Event, never acted on. */
+export function journalIgnored(ctx: ReconcilerContext, obj: IvrPromotion): (detail: string) => void {
+  return (detail) =>
+    void ctx.events.record(subject(obj, refOf(obj)), {
+      type: "Warning",
+      reason: "JournalIgnored",
+      message: detail,
+    });
 }
 
 /**

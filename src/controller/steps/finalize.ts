@@ -17,7 +17,7 @@ const DELETION_REVISION = "deletion";
 export async function pruneInventory(
   obj: IvrPromotion,
   client: GenesysClient,
-  request: Pick<PromotionRequest, "target" | "selfClientId" | "journal" | "signal">,
+  request: Pick<PromotionRequest, "target" | "selfClientId" | "journal" | "signal" | "onJournalIgnored">,
   logger: Logger,
 ): Promise<number> {
   const inventory = obj.status?.inventory ?? [];
