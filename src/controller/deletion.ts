@@ -1,3 +1,4 @@
+import { Reason } from "../api/conditions.js";
 import { API_VERSION, NAMES, type IvrPromotion } from "../api/ivr-promotion.js";
 import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
@@ -8,7 +9,7 @@ import { patchFinalizers } from "./kube-clients.js";
 import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
 import { forgetObject } from "./reconcile-metrics.js";
 import { StatusDraft, patchStatus } from "./status.js";
-import { FINALIZER, pruneInventory } from "./steps/finalize.js";
+import { FINALIZER, pruneInventory, type HeldDeletion } from "./steps/finalize.js";
 import { targetLockKey } from "./target-lock.js";
 import type { ObjectRef, ReconcileResult } from "./types.js";
 
@@ -70,6 +71,7 @@ export async function finalizeObject(
         },
         signal,
       );
+      if (typeof pruned !== "number") return await holdDeletion(ctx, obj, ref, pruned);
       logger.info({ pruned, inventory: inventory.length }, "pruned the flows of a deleted IvrPromotion");
       await ctx.events.record(subject(obj, ref), {
         type: "Normal",
@@ -107,6 +109,29 @@ export async function finalizeObject(
     // A deleting object must not wait for a spec change that may never come: always retry.
     return { requeueAfterMs: retryIntervalMs(obj.spec) };
   }
+}
+
+/**
+ * A deletion that requires approval waits, finalizer kept, with its plan in `status.pendingPlan`; the
+ * approved-plan annotation enqueues it again (predicates.ts), so no timer is needed.
+ */
+async function holdDeletion(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  ref: ObjectRef,
+  held: HeldDeletion,
+): Promise<ReconcileResult> {
+  const draft = new StatusDraft(obj, ctx.now());
+  draft.next.pendingPlan = held.pendingPlan;
+  draft.finish({ state: "Waiting", reason: Reason.AwaitingApproval, message: held.message });
+  await patchStatus(ctx.apis, ref, draft);
+  if (obj.status?.pendingPlan?.planHash !== held.pendingPlan.planHash)
+    await ctx.events.record(subject(obj, ref), {
+      type: "Normal",
+      reason: Reason.AwaitingApproval,
+      message: held.message,
+    });
+  return {};
 }
 
 /** The event subject for an IvrPromotion. */
