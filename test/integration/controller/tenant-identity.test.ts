@@ -133,6 +133,15 @@ describe("impersonation", () => {
     await cluster.annotate(ns, "dev", { "ivr.promoter.dev/requested-at": "granted" });
     await cluster.waitFor(ns, "dev", isReady);
   });
+
+  it("an object whose ServiceAccount was never granted anything can still be deleted (prune off)", async () => {
+    const ns = await cluster.namespace("never-granted");
+    await credentialsSecret(cluster, ns, world, "dev");
+    await cluster.create(ns, "dev", exampleSpec(world, "dev"));
+    await cluster.waitFor(ns, "dev", (o) => failedWith(o, "forbidden"));
+    await cluster.delete(ns, "dev");
+    await cluster.waitGone(ns, "dev");
+  });
 });
 
 describe("secret values", () => {
