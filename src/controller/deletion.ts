@@ -4,7 +4,6 @@ import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
 import { SecretReader, readTargetCredentials } from "./credentials.js";
 import { ConfigMapJournalStore } from "./journal-store.js";
-import { journalIgnored } from "./pipeline.js";
 import { patchFinalizers } from "./kube-clients.js";
 import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
 import { forgetObject } from "./reconcile-metrics.js";
@@ -132,6 +131,17 @@ async function holdDeletion(
       message: held.message,
     });
   return {};
+}
+
+/** A journal, or an entry of it, that is not ours: a Warning Event, never acted on. */
+export function journalIgnored(ctx: ReconcilerContext, obj: IvrPromotion): (detail: string) => void {
+  const ref = { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
+  return (detail) =>
+    void ctx.events.record(subject(obj, ref), {
+      type: "Warning",
+      reason: "JournalIgnored",
+      message: detail,
+    });
 }
 
 /** The event subject for an IvrPromotion. */

@@ -6,7 +6,7 @@ import { SecretReader, readTargetCredentials } from "./credentials.js";
 import { isWrite } from "../engine/model.js";
 import { ConfigMapJournalStore } from "./journal-store.js";
 import { ProgressReporter } from "./progress.js";
-import { subject } from "./deletion.js";
+import { journalIgnored, subject } from "./deletion.js";
 import type { ObjectRef } from "./types.js";
 import type { DesiredFlow } from "../engine/model.js";
 import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
@@ -166,16 +166,6 @@ function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJourn
     ctx.writeRight,
     journalIgnored(ctx, obj),
   );
-}
-
-/** A journal, or an entry of it, that is not ours: a Warning Event, never acted on. */
-export function journalIgnored(ctx: ReconcilerContext, obj: IvrPromotion): (detail: string) => void {
-  return (detail) =>
-    void ctx.events.record(subject(obj, refOf(obj)), {
-      type: "Warning",
-      reason: "JournalIgnored",
-      message: detail,
-    });
 }
 
 /**
