@@ -142,6 +142,29 @@ export const DependencySchema = z
   })
   .describe("Another IvrPromotion this one waits for.");
 
+/** One entry of `spec.secretValuesFrom`. */
+export const SecretValueFromSchema = z
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/)
+      .describe("Key of the environment's secretValues this entry provides."),
+    secretKeyRef: z
+      .object({
+        name: objectName("Name of the Secret, in the namespace of the IvrPromotion."),
+        key: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[-._a-zA-Z0-9]+$/)
+          .describe("Key in the Secret."),
+      })
+      .describe("The Secret key holding the value."),
+  })
+  .describe("A secret value for the flows, from a Secret of this namespace.");
+
 /** `spec` of an IvrPromotion. */
 export const IvrPromotionSpecSchema = z
   .object({
@@ -217,6 +240,24 @@ export const IvrPromotionSpecSchema = z
       .default("Reject")
       .describe(
         "Flows that reference each other in a cycle: Reject, or BreakWithStubs (create stubs first).",
+      ),
+    serviceAccountName: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(DNS_SUBDOMAIN)
+      .optional()
+      .describe(
+        "ServiceAccount of this namespace the operator impersonates to read Secrets and write the journal " +
+          "ConfigMap and backup Secrets; defaults to the operator's --default-service-account.",
+      ),
+    secretValuesFrom: z
+      .array(SecretValueFromSchema)
+      .max(64)
+      .optional()
+      .describe(
+        "Values for the keys the environment file declares secret (secretValues), each from a Secret of " +
+          "this namespace: Git names the keys, only the object names the Secrets.",
       ),
     rollbackStrategy: z
       .enum(["Reimport", "RepublishVersion"])

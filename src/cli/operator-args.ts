@@ -36,6 +36,9 @@ Tenancy (defaults are the multi-tenant lockdown):
   --allow-insecure-http=B  fetch plain http:// Git URLs (default false)
   --allow-local-git=B      fetch file:// Git URLs, never the cache itself (default false)
   --allow-cross-namespace-refs=B  spec.dependsOn may name another namespace (default false)
+  --default-service-account SA  ServiceAccount (in each object's namespace) impersonated for Secrets and
+                           the journal when spec.serviceAccountName is unset (default none: the operator's
+                           own identity, the single-tenant mode; the lockdown sets one)
   --git-max-repo-size S    one repository's mirror and one commit's files (default 256Mi)
   --git-max-files N        files in one commit (default 10000)
   --git-max-file-size S    largest file in one commit (default 16Mi)
@@ -138,7 +141,15 @@ function parseTenancy(str: (name: string) => string | undefined): TenancyPolicy 
       str("allow-cross-namespace-refs"),
       false,
     ),
+    defaultServiceAccount: parseAccount(str("default-service-account")),
   };
+}
+
+function parseAccount(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(raw) || raw.length > 253)
+    fail(`--default-service-account: "${raw}" is not a ServiceAccount name`);
+  return raw;
 }
 
 function splitList(raw: string | undefined): string[] {
@@ -171,6 +182,7 @@ export function parseOperatorArgs(argv: string[], env: EnvConfig, pid = process.
         "allow-insecure-http": { type: "string" },
         "allow-local-git": { type: "string" },
         "allow-cross-namespace-refs": { type: "string" },
+        "default-service-account": { type: "string" },
         "git-max-repo-size": { type: "string" },
         "git-max-files": { type: "string" },
         "git-max-file-size": { type: "string" },

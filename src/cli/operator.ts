@@ -98,6 +98,7 @@ export const operatorCommand: Command = {
         allowInsecureHttp: args.tenancy.source.allowInsecureHttp,
         allowLocalGit: args.tenancy.source.allowLocal,
         allowCrossNamespaceRefs: args.tenancy.allowCrossNamespaceRefs,
+        defaultServiceAccount: args.tenancy.defaultServiceAccount ?? false,
       },
       "operator started",
     );

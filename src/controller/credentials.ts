@@ -15,7 +15,7 @@ const MISSING_SECRET_RETRY_MS = 30_000;
 /** A referenced Secret, or a key in it, is missing or unusable. Never carries a secret value. */
 export class SecretRefError extends PromoterError {
   constructor(
-    code: "SecretNotFound" | "SecretKeyMissing" | "SecretInvalid",
+    code: "SecretNotFound" | "SecretKeyMissing" | "SecretInvalid" | "SecretForbidden",
     message: string,
     reason: ErrorReason = "Waiting",
   ) {
@@ -36,9 +36,14 @@ export class SecretReader {
   readonly known: string[] = [];
   private readonly cache = new Map<string, Promise<V1Secret | undefined>>();
 
+  /**
+   * @param apis clients of the identity the reads are made as (the tenant's ServiceAccount, see
+   *   impersonation.ts); `who` names it in a refusal.
+   */
   constructor(
     private readonly apis: KubeApis,
     private readonly namespace: string,
+    private readonly who = "the operator",
   ) {}
 
   /** The decoded value of `key` in Secret `name`; throws {@link SecretRefError} when either is missing. */
@@ -72,6 +77,12 @@ export class SecretReader {
         .readNamespacedSecret({ name, namespace: this.namespace })
         .catch((err: unknown) => {
           if (isStatus(err, 404)) return undefined;
+          // RBAC can be granted later without touching the object: keep looking, say who was refused.
+          if (isStatus(err, 403))
+            throw new SecretRefError(
+              "SecretForbidden",
+              `${this.who} may not read Secret ${this.namespace}/${name} (forbidden): grant it get on this Secret`,
+            );
           throw err;
         });
       this.cache.set(name, pending);

@@ -1,3 +1,4 @@
+import { Reason } from "../api/conditions.js";
 import { API_VERSION, NAMES, type IvrPromotion } from "../api/ivr-promotion.js";
 import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
@@ -7,7 +8,7 @@ import { patchFinalizers } from "./kube-clients.js";
 import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
 import { forgetObject } from "./reconcile-metrics.js";
 import { StatusDraft, patchStatus } from "./status.js";
-import { FINALIZER, pruneInventory } from "./steps/finalize.js";
+import { FINALIZER, pruneInventory, type HeldDeletion } from "./steps/finalize.js";
 import { targetLockKey } from "./target-lock.js";
 import type { ObjectRef, ReconcileResult } from "./types.js";
 
@@ -27,9 +28,10 @@ export async function finalizeObject(
 ): Promise<ReconcileResult> {
   const finalizers = obj.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) return {};
-  const secrets = new SecretReader(ctx.apis, ref.namespace);
+  const tenant = ctx.tenantApis.of(obj);
+  const secrets = new SecretReader(tenant, ref.namespace, ctx.tenantApis.describe(obj));
   const journal = new ConfigMapJournalStore(
-    ctx.apis,
+    tenant,
     {
       apiVersion: API_VERSION,
       kind: NAMES.kind,
@@ -38,6 +40,7 @@ export async function finalizeObject(
       uid: obj.metadata.uid ?? "",
     },
     ctx.writeRight,
+    journalIgnored(ctx, obj),
   );
   const inventory = obj.status?.inventory ?? [];
   let stage: Stage = "target";
@@ -55,12 +58,19 @@ export async function finalizeObject(
           return pruneInventory(
             obj,
             client,
-            { target, selfClientId: credentials.clientId, journal, signal },
+            {
+              target,
+              selfClientId: credentials.clientId,
+              journal,
+              signal,
+              onJournalIgnored: journalIgnored(ctx, obj),
+            },
             logger,
           );
         },
         signal,
       );
+      if (typeof pruned !== "number") return await holdDeletion(ctx, obj, ref, pruned);
       logger.info({ pruned, inventory: inventory.length }, "pruned the flows of a deleted IvrPromotion");
       await ctx.events.record(subject(obj, ref), {
         type: "Normal",
@@ -98,6 +108,40 @@ export async function finalizeObject(
     // A deleting object must not wait for a spec change that may never come: always retry.
     return { requeueAfterMs: retryIntervalMs(obj.spec) };
   }
+}
+
+/**
+ * A deletion that requires approval waits, finalizer kept, with its plan in `status.pendingPlan`; the
+ * approved-plan annotation enqueues it again (predicates.ts), so no timer is needed.
+ */
+async function holdDeletion(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  ref: ObjectRef,
+  held: HeldDeletion,
+): Promise<ReconcileResult> {
+  const draft = new StatusDraft(obj, ctx.now());
+  draft.next.pendingPlan = held.pendingPlan;
+  draft.finish({ state: "Waiting", reason: Reason.AwaitingApproval, message: held.message });
+  await patchStatus(ctx.apis, ref, draft);
+  if (obj.status?.pendingPlan?.planHash !== held.pendingPlan.planHash)
+    await ctx.events.record(subject(obj, ref), {
+      type: "Normal",
+      reason: Reason.AwaitingApproval,
+      message: held.message,
+    });
+  return {};
+}
+
+/** A journal, or an entry of it, that is not ours: a Warning Event, never acted on. */
+export function journalIgnored(ctx: ReconcilerContext, obj: IvrPromotion): (detail: string) => void {
+  const ref = { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
+  return (detail) =>
+    void ctx.events.record(subject(obj, ref), {
+      type: "Warning",
+      reason: "JournalIgnored",
+      message: detail,
+    });
 }
 
 /** The event subject for an IvrPromotion. */

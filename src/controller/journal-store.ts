@@ -163,12 +163,16 @@ export class ConfigMapJournalStore implements JournalStore {
     await this.chunks.remove(previous.filter((n) => !now.has(n)));
   }
 
-  /** Deletes the ConfigMap (the object is being deleted and its journal is clear). */
+  /**
+   * Deletes the ConfigMap (the object is being deleted and its journal is clear). A refusal (403: the
+   * object's ServiceAccount was never granted ConfigMaps, so it never wrote one) must not keep the
+   * object from going: the ConfigMap, if any, is owned by the object and garbage-collected with it.
+   */
   async remove(): Promise<void> {
     try {
       await this.apis.core.deleteNamespacedConfigMap({ name: this.name, namespace: this.owner.namespace });
     } catch (err) {
-      if (!isStatus(err, 404)) throw err;
+      if (!isStatus(err, 404) && !isStatus(err, 403)) throw err;
     }
   }
 

@@ -6,7 +6,7 @@ import { SecretReader, readTargetCredentials } from "./credentials.js";
 import { isWrite } from "../engine/model.js";
 import { ConfigMapJournalStore } from "./journal-store.js";
 import { ProgressReporter } from "./progress.js";
-import { subject } from "./deletion.js";
+import { journalIgnored, subject } from "./deletion.js";
 import type { ObjectRef } from "./types.js";
 import type { DesiredFlow } from "../engine/model.js";
 import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
@@ -54,7 +54,11 @@ export async function runPipeline(
   const progress = new ProgressReporter(ctx.apis, refOf(obj), draft, logger, ctx.now, () =>
     ctx.writeRight.valid(),
   );
-  const secrets = new SecretReader(ctx.apis, obj.metadata.namespace ?? "");
+  const secrets = new SecretReader(
+    ctx.tenantApis.of(obj),
+    obj.metadata.namespace ?? "",
+    ctx.tenantApis.describe(obj),
+  );
   let stage: Stage = "source";
   let revision: string | undefined;
   try {
@@ -112,6 +116,7 @@ export async function runPipeline(
             ownership: signal,
             rollbackStrategy: spec.rollbackStrategy,
             previousFlows: () => renderRevision(ctx, obj, secrets),
+            onJournalIgnored: journalIgnored(ctx, obj),
             onPlan: (plan) => {
               writes = plan.actions.filter(isWrite).length;
               if (writes > 0) progress.report(`applying ${rev}: 0/${writes}`);
@@ -150,7 +155,7 @@ export async function runPipeline(
 function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJournalStore {
   const ref = refOf(obj);
   return new ConfigMapJournalStore(
-    ctx.apis,
+    ctx.tenantApis.of(obj),
     {
       apiVersion: API_VERSION,
       kind: NAMES.kind,
@@ -159,12 +164,7 @@ function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJourn
       uid: obj.metadata.uid ?? "",
     },
     ctx.writeRight,
-    (detail) =>
-      void ctx.events.record(subject(obj, ref), {
-        type: "Warning",
-        reason: "JournalIgnored",
-        message: detail,
-      }),
+    journalIgnored(ctx, obj),
   );
 }
 

@@ -30,6 +30,7 @@ import { FINALIZER } from "./steps/finalize.js";
 import { GenesysClients } from "./steps/genesys.js";
 import { TargetLocks } from "./target-lock.js";
 import type { TenancyPolicy } from "./tenancy.js";
+import { TenantApis } from "./impersonation.js";
 import type { ObjectRef, ReconcileResult, Reconciler } from "./types.js";
 
 /** What the reconciler is built with (CONTRACTS §6); all injected, nothing global. */
@@ -72,6 +73,7 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? (() => new Date());
   const ctx: ReconcilerContext = {
     apis,
+    tenantApis: new TenantApis(deps.kubeConfig, apis, deps.tenancy.defaultServiceAccount),
     logger,
     metrics: deps.metrics,
     source: new GitSource({

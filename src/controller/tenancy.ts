@@ -16,6 +16,11 @@ export interface TenancyPolicy {
   limits: FetchLimits;
   /** `--allow-cross-namespace-refs`: `spec.dependsOn` may name another namespace. */
   allowCrossNamespaceRefs: boolean;
+  /**
+   * `--default-service-account`: the ServiceAccount (in each object's namespace) impersonated for
+   * objects without `spec.serviceAccountName`; empty = the operator's own identity (impersonation.ts).
+   */
+  defaultServiceAccount?: string;
 }
 
 /** The multi-tenant lockdown: no endpoints, https/ssh/git only, same-namespace refs, default limits. */

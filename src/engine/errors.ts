@@ -92,3 +92,19 @@ export class JobsInFlightError extends PromoterError {
     );
   }
 }
+
+/**
+ * The journal of an interrupted run names another target org than the object has now: the target was
+ * changed mid-run (or the journal is not ours). Rolling it back into this org would touch flows the run
+ * never wrote, so nothing is done until a person looks (restore the old org, then delete the journal).
+ */
+export class JournalTargetMismatchError extends PromoterError {
+  constructor(journalTarget: string, target: string) {
+    super(
+      "JournalTargetMismatch",
+      "Stalled",
+      `the journal of an interrupted apply was written for target ${journalTarget}, but the object now ` +
+        `targets ${target}: the target changed mid-run; check the old org, then delete the journal ConfigMap`,
+    );
+  }
+}

@@ -14,6 +14,7 @@ import { observeFlows } from "./observe.js";
 import { buildPlan } from "./plan.js";
 import type { GenesysPort } from "./port.js";
 import { preflight, type LockPolicy, type PreflightResult } from "./preflight.js";
+import { vetJournal } from "./journal-vet.js";
 import { rollBack, type RollbackOutcome, type RollbackStrategy } from "./rollback.js";
 
 /** Everything a promotion needs besides the client: the same for the CLI and the controller. */
@@ -45,6 +46,8 @@ export interface PromotionRequest {
   /** How long a recorded job may stay Registered before it counts as never uploaded (default 20 s). */
   uploadGraceMs?: number;
   onEvent?: (event: ApplyEvent) => void;
+  /** Told of journal entries recovery refused to act on (journal-vet.ts); they are logged too. */
+  onJournalIgnored?: (detail: string) => void;
   /** Called with the checked plan just before anything is written (the CLI prints it); awaited. */
   onPlan?: (plan: Plan) => void | Promise<void>;
 }
@@ -164,8 +167,13 @@ async function recoverInterrupted(
   client: GenesysPort,
   req: PromotionRequest,
 ): Promise<RollbackOutcome | undefined> {
-  const journal = await req.journal.read();
-  if (!journal) return undefined;
+  const found = await req.journal.read();
+  if (!found) return undefined;
+  const keys = new Set([
+    ...req.inventory.map((e) => flowKey(e.type, e.name)),
+    ...req.desired.map((f) => f.key),
+  ]);
+  const journal = await vetJournal(found, { target: req.target, keys, onIgnored: ignored(req) }, client);
   req.logger.warn(
     { planHash: journal.planHash, revision: journal.revision, flows: journal.entries.length },
     "found the journal of an interrupted apply; rolling it back",
@@ -218,4 +226,11 @@ async function previousContent(plan: Plan, req: PromotionRequest): Promise<Map<s
     if (flow && flow.contentHash === inventory.get(action.key)?.contentHash) out.set(action.key, flow.yaml);
   }
   return out;
+}
+
+function ignored(req: PromotionRequest): (detail: string) => void {
+  return (detail) => {
+    req.logger.warn({ detail }, "journal entry ignored");
+    req.onJournalIgnored?.(detail);
+  };
 }

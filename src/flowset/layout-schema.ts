@@ -91,11 +91,19 @@ const ScalarValueSchema = z.union([z.string(), z.number(), z.boolean()], {
   error: "must be a string, number or boolean",
 });
 
-/** A value read from a Kubernetes Secret (operator) or from IVR_SECRET_<KEY> (CLI). */
+/**
+ * The legacy map form of a secret value. Its Secret name and key are **ignored** by the operator since
+ * the tenancy model: who may push to Git must not choose which Secret of the namespace is read (it
+ * could name the org's own clientSecret and see it rendered into a flow). Only the key counts; the
+ * IvrPromotion's `spec.secretValuesFrom` maps it to a Secret.
+ */
 export const SecretValueSchema = z.strictObject({
   secretKeyRef: z.strictObject({
-    name: z.string().min(1).describe("Name of the Secret in the IvrPromotion's namespace."),
-    key: z.string().min(1).describe("Key inside the Secret."),
+    name: z
+      .string()
+      .min(1)
+      .describe("Ignored (kept for compatibility); spec.secretValuesFrom names the Secret."),
+    key: z.string().min(1).describe("Ignored (kept for compatibility)."),
   }),
 });
 
@@ -108,13 +116,22 @@ export const EnvironmentFileSchema = z
       .default({})
       .describe("Substituted for {{key}} in flow files."),
     secretValues: z
-      .record(ValueKeySchema, SecretValueSchema)
-      .default({})
-      .describe("Values that must not live in Git; resolved at promotion time."),
+      .union([z.array(ValueKeySchema).max(64), z.record(ValueKeySchema, SecretValueSchema)])
+      .default([])
+      .describe(
+        "Keys whose values must not live in Git: the operator takes them from the IvrPromotion's " +
+          "spec.secretValuesFrom, the CLI from IVR_SECRET_<KEY>. A list of keys; the older map form " +
+          "(key: { secretKeyRef }) is accepted but its Secret names are ignored.",
+      ),
   })
   .describe("ivr-promoter environment values (environments/<name>.yaml under the flow path).");
 /** See {@link EnvironmentFileSchema}. */
 export type EnvironmentFile = z.infer<typeof EnvironmentFileSchema>;
+
+/** The keys an environment declares secret, in either form of `secretValues`. */
+export function secretKeysOf(env: EnvironmentFile): string[] {
+  return Array.isArray(env.secretValues) ? [...env.secretValues] : Object.keys(env.secretValues);
+}
 
 /** The generated JSON Schemas: file name under schemas/ → schema object (the script pretty-prints them). */
 export function layoutJsonSchemas(): Record<string, Record<string, unknown>> {

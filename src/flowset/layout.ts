@@ -6,6 +6,7 @@ import {
   EnvironmentFileSchema,
   FlowSetManifestSchema,
   type DependsOn,
+  secretKeysOf,
   type EnvironmentFile,
   type FlowSetManifest,
 } from "./layout-schema.js";
@@ -134,14 +135,13 @@ function resolveValues(
   secrets: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const values = stringify(env.values);
-  for (const [key, ref] of Object.entries(env.secretValues)) {
+  for (const key of secretKeysOf(env)) {
     if (key in values) throw new LayoutError(file, `secretValues.${key}: also defined in values; keep one`);
     const secret = secrets[key];
     if (secret === undefined) {
-      const { name, key: secretKey } = ref.secretKeyRef;
       throw new LayoutError(
         file,
-        `secretValues.${key}: no value supplied (operator: key "${secretKey}" of Secret "${name}"; CLI: environment variable ${secretEnvName(key)})`,
+        `secretValues.${key}: no value supplied (operator: spec.secretValuesFrom; CLI: environment variable ${secretEnvName(key)})`,
       );
     }
     values[key] = secret;

@@ -4,6 +4,7 @@ import {
   ApiException,
   CoreV1Api,
   CustomObjectsApi,
+  RbacAuthorizationV1Api,
   type CoreV1Event,
   type KubeConfig,
 } from "@kubernetes/client-node";
@@ -113,10 +114,46 @@ async function ensureNamespace(core: CoreV1Api, name: string): Promise<void> {
   }
 }
 
-/** Creates the namespace, the credentials Secret and the IvrPromotion (as the admin `kc`). */
+/**
+ * The tenant Role of examples/tenancy/tenant-rbac.yaml for the namespace's `default` ServiceAccount: the
+ * chart and the kustomize base run with --default-service-account=default, so the operator reads the
+ * Secrets and writes the journal as that account. Already there (409) is fine.
+ */
+async function grantTenantRole(kc: KubeConfig, namespace: string): Promise<void> {
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const name = "ivr-promoter-tenant";
+  const ignoreExisting = (err: unknown) => {
+    if (!(err instanceof ApiException && err.code === 409)) throw err;
+  };
+  await rbac
+    .createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name },
+        rules: [
+          { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "delete"] },
+          { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "update", "delete"] },
+        ],
+      },
+    })
+    .catch(ignoreExisting);
+  await rbac
+    .createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+        subjects: [{ kind: "ServiceAccount", name: "default", namespace }],
+      },
+    })
+    .catch(ignoreExisting);
+}
+
+/** Creates the namespace, the tenant Role, the credentials Secret and the IvrPromotion (as the admin `kc`). */
 export async function createPromotion(kc: KubeConfig, target: ScenarioTarget): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   await ensureNamespace(core, target.namespace);
+  await grantTenantRole(kc, target.namespace);
   const secretName = `genesys-${target.environment ?? "dev"}-${target.name}`;
   if (target.createSecret ?? true) {
     await core.createNamespacedSecret({

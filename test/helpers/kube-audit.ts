@@ -14,6 +14,8 @@ export const AuditEventSchema = z.looseObject({
   stage: z.string(),
   verb: z.string(),
   user: z.looseObject({ username: z.string() }),
+  /** Set when the request impersonated someone (Impersonate-User): who it was made as. */
+  impersonatedUser: z.looseObject({ username: z.string() }).optional(),
   objectRef: z
     .looseObject({
       resource: z.string().optional(),

@@ -1,7 +1,8 @@
 import type { IvrPromotionSpec } from "../../api/ivr-promotion.js";
 import { loadDesired, type LoadedFlowSet } from "../../engine/load.js";
 import { parseLayoutFile } from "../../flowset/layout-file.js";
-import { EnvironmentFileSchema } from "../../flowset/layout-schema.js";
+import { EnvironmentFileSchema, secretKeysOf } from "../../flowset/layout-schema.js";
+import { PromoterError } from "../../errors.js";
 import { checkFlowPath, readFlowSet } from "../../source/index.js";
 import type { SecretReader } from "../credentials.js";
 
@@ -20,10 +21,22 @@ export async function renderFlowSet(
   return loadDesired(dir, spec.path, spec.environment, values, { cyclePolicy: spec.cyclePolicy });
 }
 
+/** Git declared a key secret that `spec.secretValuesFrom` does not map: a person must add the mapping. */
+export class SecretValueUnmappedError extends PromoterError {
+  constructor(keys: readonly string[], file: string) {
+    super(
+      "SecretValueUnmapped",
+      "Stalled",
+      `${file} declares secretValues ${keys.map((k) => `"${k}"`).join(", ")} that spec.secretValuesFrom does not map`,
+    );
+  }
+}
+
 /**
- * The environment's `secretValues`, read from the Secrets its `secretKeyRef`s name (in the object's
- * namespace). Only the chosen environment's references are read; a missing environment file is left
- * for the layout loader to report.
+ * The environment's `secretValues`, read from the Secrets **the object's** `spec.secretValuesFrom`
+ * names (in its namespace). Git only says which keys are secret: a Secret name in the legacy map form
+ * is ignored, so a push to Git cannot choose which Secret is rendered into a flow. Only the chosen
+ * environment's keys are read; a missing environment file is left for the layout loader to report.
  */
 async function environmentSecrets(
   dir: string,
@@ -37,10 +50,15 @@ async function environmentSecrets(
   const prefix = checkFlowPath(spec.path);
   const shown = prefix ? `${prefix}/${rel}` : rel;
   const env = parseLayoutFile(EnvironmentFileSchema, file.text, shown);
+  const mapped = new Map((spec.secretValuesFrom ?? []).map((m) => [m.key, m.secretKeyRef]));
+  const keys = secretKeysOf(env);
+  const unmapped = keys.filter((k) => !mapped.has(k));
+  if (unmapped.length > 0) throw new SecretValueUnmappedError(unmapped, shown);
   const values: Record<string, string> = {};
-  for (const [key, ref] of Object.entries(env.secretValues)) {
-    const { name, key: secretKey } = ref.secretKeyRef;
-    values[key] = await secrets.value(name, secretKey, `${shown}: secretValues.${key}`);
+  for (const key of keys) {
+    const ref = mapped.get(key);
+    if (!ref) continue;
+    values[key] = await secrets.value(ref.name, ref.key, `spec.secretValuesFrom[${key}]`);
   }
   return values;
 }

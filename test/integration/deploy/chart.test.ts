@@ -26,6 +26,8 @@ const ALL_ON = {
   prometheusRule: { enabled: true },
   watch: { namespaces: ["team-a", "team-b"], labelSelector: "tier=voice" },
   sharding: { shards: ["s1", "s2"] },
+  networkPolicy: { enabled: true },
+  tenants: [{ namespace: "team-a", serviceAccount: "ivr-promoter" }],
 };
 
 const of = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -216,6 +218,50 @@ describe("helm template", () => {
       expect(res.code, JSON.stringify(values)).not.toBe(0);
       expect(res.stderr).toMatch(message);
     }
+  });
+
+  it("networkPolicy: off by default; on, egress only to DNS, the API server, Genesys on 443 and the Git hosts", async () => {
+    expect(of(await helmTemplate(), "NetworkPolicy")).toEqual([]);
+    const objects = await helmTemplate({
+      values: {
+        networkPolicy: {
+          enabled: true,
+          apiServer: { cidrs: ["10.96.0.1/32"], ports: [443] },
+          genesys: { cidrs: ["52.0.0.0/8"] },
+          git: [{ cidrs: ["140.82.112.0/20"], ports: [443, 22] }],
+        },
+      },
+    });
+    const np = only(objects, "NetworkPolicy");
+    const spec = z
+      .object({
+        podSelector: z.object({ matchLabels: z.record(z.string(), z.string()) }),
+        policyTypes: z.array(z.string()),
+        egress: z.array(
+          z.object({
+            to: z.array(z.object({ ipBlock: z.object({ cidr: z.string() }) })).optional(),
+            ports: z.array(z.object({ protocol: z.string(), port: z.number() })),
+          }),
+        ),
+      })
+      .parse(np.spec);
+    expect(spec.policyTypes).toEqual(["Egress"]);
+    const deployment = only(objects, "Deployment");
+    const podLabels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } })
+      .template.metadata.labels;
+    expect(podLabels).toMatchObject(spec.podSelector.matchLabels);
+    const rules = spec.egress.map((e) => ({
+      to: (e.to ?? []).map((t) => t.ipBlock.cidr),
+      ports: e.ports.map((p) => `${p.protocol}/${p.port}`),
+    }));
+    expect(rules).toEqual([
+      { to: [], ports: ["UDP/53", "TCP/53"] },
+      { to: ["10.96.0.1/32"], ports: ["TCP/443"] },
+      { to: ["52.0.0.0/8"], ports: ["TCP/443"] },
+      { to: ["140.82.112.0/20"], ports: ["TCP/443", "TCP/22"] },
+    ]);
+    const bad = await helmTemplateRaw({ values: { networkPolicy: { git: [{ cidrs: [] }] } } });
+    expect(bad.code).not.toBe(0);
   });
 
   it("ships values.yaml documented by its schema (every top-level key is in values.schema.json)", () => {

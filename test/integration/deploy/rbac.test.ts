@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthorizationV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
@@ -16,7 +16,15 @@ import { Annotation, GROUP, NAMES, VERSION } from "../../../src/api/ivr-promotio
 import { MERGE_PATCH } from "../../../src/controller/kube-clients.js";
 import { OperatorProcess, deploymentArgs, writeKubeconfig } from "../../e2e/operator-process.js";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
-import { kubectlApply, kustomizeBuild, only, type KubeObject } from "../../helpers/deploy-tools.js";
+import {
+  REPO_ROOT,
+  helmTemplate,
+  kubectlApply,
+  kustomizeBuild,
+  only,
+  parseManifests,
+  type KubeObject,
+} from "../../helpers/deploy-tools.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 import { auditArgs, permissionKey, readAuditLog, usedPermissions } from "../../helpers/kube-audit.js";
 import {
@@ -49,6 +57,18 @@ const NEEDED_IN_WATCHED = [
   "watch ivr.promoter.dev/ivrpromotions",
   "patch ivr.promoter.dev/ivrpromotions", // finalizer (merge patch of metadata)
   "patch ivr.promoter.dev/ivrpromotions/status", // status (merge patch)
+  "impersonate /serviceaccounts", // Secrets and the journal as the object's ServiceAccount
+  "create /events", // an identical repeat: read it and bump its count
+  "get /events",
+  "patch /events",
+];
+/**
+ * What the tenant's ServiceAccount (here the base's --default-service-account, `default`) is granted by
+ * examples/tenancy/tenant-rbac.yaml's Role, and what the operator does as it (impersonation.ts).
+ */
+const TENANT_SA = "default";
+const TENANT_USER = `system:serviceaccount:${WATCHED}:${TENANT_SA}`;
+const NEEDED_AS_TENANT = [
   "get /secrets", // credentials, by name; the pre-run backup
   "create /secrets", // the pre-run backup of a run that updates flows
   "delete /secrets", // ... removed once the run is over
@@ -56,15 +76,20 @@ const NEEDED_IN_WATCHED = [
   "update /configmaps",
   "create /configmaps",
   "delete /configmaps",
-  "create /events", // an identical repeat: read it and bump its count
-  "get /events",
-  "patch /events",
 ];
 const NEEDED_IN_SYSTEM = ["create coordination.k8s.io/leases"];
 const NEEDED_ON_LEASE = ["get coordination.k8s.io/leases", "update coordination.k8s.io/leases"];
 
 /** Requests the operator must not be allowed. */
 const DENIED: Array<[namespace: string, key: string, name?: string]> = [
+  // No Secret or ConfigMap rights of its own: a tenant's are used only as the tenant.
+  [WATCHED, "get /secrets"],
+  [WATCHED, "create /secrets"],
+  [WATCHED, "get /configmaps"],
+  [WATCHED, "update /configmaps"],
+  [WATCHED, "create /configmaps"],
+  [WATCHED, "impersonate /users"],
+  [WATCHED, "impersonate /groups"],
   [WATCHED, "list /secrets"],
   [WATCHED, "watch /secrets"],
   [WATCHED, "update /secrets"],
@@ -121,6 +146,9 @@ beforeAll(async () => {
   await kubectlApply(api.kubeconfigPath, [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: WATCHED } },
   ]);
+  const tenant = await tenantRbac();
+  const granted = await kubectlApply(api.kubeconfigPath, tenant);
+  expect(granted.code, granted.stderr).toBe(0);
   saKc = tokenKubeConfig(api.kubeConfig, await issueToken(api.kubeConfig, SYSTEM_NS, SA));
 });
 
@@ -152,6 +180,52 @@ function grantedKeys(role: KubeObject): { any: string[]; named: string[] } {
   }
   return out;
 }
+
+/** examples/tenancy/tenant-rbac.yaml's Role, bound to the `default` ServiceAccount of the watched namespace. */
+async function tenantRbac(): Promise<KubeObject[]> {
+  const example = parseManifests(
+    await readFile(join(REPO_ROOT, "examples/tenancy/tenant-rbac.yaml"), "utf8"),
+  );
+  const role = only(example, "Role");
+  const binding = only(example, "RoleBinding");
+  return [
+    { ...role, metadata: { ...role.metadata, namespace: WATCHED } },
+    {
+      ...binding,
+      metadata: { ...binding.metadata, namespace: WATCHED },
+      subjects: [{ kind: "ServiceAccount", name: TENANT_SA, namespace: WATCHED }],
+    },
+  ];
+}
+
+/** True when a ClusterRole's rules grant any of `verbs` on `resource` of the core group. */
+function grantsCore(role: KubeObject, resource: string, verbs: readonly string[]): boolean {
+  const { any, named } = grantedKeys(role);
+  return [...any, ...named].some((k) => verbs.some((v) => k === `${v} /${resource}`));
+}
+
+describe("no cluster-wide Secret read or ConfigMap write (the chart and the kustomize base)", () => {
+  const READ = ["get", "list", "watch"];
+  const WRITE = ["create", "update", "patch", "delete", "deletecollection"];
+  it("the kustomize base's ClusterRole", () => {
+    const role = only(objects, "ClusterRole");
+    expect(grantsCore(role, "secrets", READ)).toBe(false);
+    expect(grantsCore(role, "configmaps", WRITE)).toBe(false);
+  });
+  it("the chart's ClusterRole (default values: the lockdown's default ServiceAccount)", async () => {
+    const chart = await helmTemplate();
+    const role = only(chart, "ClusterRole");
+    expect(grantsCore(role, "secrets", READ)).toBe(false);
+    expect(grantsCore(role, "configmaps", WRITE)).toBe(false);
+    expect(grantsCore(role, "serviceaccounts", ["impersonate"])).toBe(true);
+    // A tenant namespace listed in values gets the tenant Role, in that namespace only.
+    const tenants = await helmTemplate({
+      values: { tenants: [{ namespace: "team-b", serviceAccount: "ivr" }] },
+    });
+    const tenantRole = tenants.find((o) => o.kind === "Role" && o.metadata.namespace === "team-b");
+    expect(grantedKeys(tenantRole ?? only([], "Role")).any.sort()).toEqual([...NEEDED_AS_TENANT].sort());
+  });
+});
 
 describe("deploy/base RBAC (a): access reviews as the operator's ServiceAccount", () => {
   it("grants exactly the operator's calls: the ClusterRole for watched namespaces, the Role for its Lease", () => {
@@ -268,7 +342,14 @@ describe("deploy/base RBAC (b): the operator runs as its ServiceAccount", () => 
     const events = readAuditLog(auditLog).filter((e) => e.user.username === SA_USER);
     const refused = events.filter((e) => e.responseStatus?.code === 403);
     expect(refused.map((e) => `${e.verb} ${e.objectRef?.resource} ${e.objectRef?.namespace}`)).toEqual([]);
-    const used = usedPermissions(events, ["selfsubjectaccessreviews"]);
+    // Requests made as the tenant (Impersonate-User) are the tenant's permissions; the operator's own are
+    // the rest, plus the impersonation itself.
+    const asTenant = events.filter((e) => e.impersonatedUser !== undefined);
+    expect(new Set(asTenant.map((e) => e.impersonatedUser?.username))).toEqual(new Set([TENANT_USER]));
+    expect([...usedPermissions(asTenant)].sort()).toEqual([...NEEDED_AS_TENANT].sort());
+    const own = events.filter((e) => e.impersonatedUser === undefined);
+    const used = usedPermissions(own, ["selfsubjectaccessreviews"]);
+    if (asTenant.length > 0) used.add("impersonate /serviceaccounts");
     const granted = new Set([...NEEDED_IN_WATCHED, ...NEEDED_IN_SYSTEM, ...NEEDED_ON_LEASE]);
     expect([...used].sort()).toEqual([...granted].sort());
   }, 300_000);

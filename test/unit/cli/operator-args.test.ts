@@ -85,6 +85,7 @@ describe("parseOperatorArgs", () => {
         "--git-max-files=50",
         "--git-max-file-size=512Ki",
         "--git-cache-quota=4096",
+        "--default-service-account=ivr-tenant",
       ],
       env(),
     );
@@ -93,6 +94,7 @@ describe("parseOperatorArgs", () => {
       source: { allowInsecureHttp: true, allowLocal: true },
       limits: { maxRepoBytes: 1 << 30, maxFiles: 50, maxFileBytes: 512 << 10, cacheQuotaBytes: 4096 },
       allowCrossNamespaceRefs: true,
+      defaultServiceAccount: "ivr-tenant",
     });
   });
 
@@ -108,6 +110,10 @@ describe("parseOperatorArgs", () => {
     [["--leader-elect=maybe"], /--leader-elect must be true or false, got 'maybe'/],
     [["--http-addr", "8080"], /--http-addr must be HOST:PORT or :PORT, got '8080'/],
     [["--bogus"], /operator: Unknown option '--bogus'/],
+    [
+      ["--default-service-account=Team_A"],
+      /--default-service-account: "Team_A" is not a ServiceAccount name/,
+    ],
   ])("rejects %j with a usage error", (argv, message) => {
     expect(() => parseOperatorArgs(argv, env())).toThrow(UsageError);
     expect(() => parseOperatorArgs(argv, env())).toThrow(message);

@@ -51,15 +51,26 @@ describe("RBAC", () => {
     expect(chartRules).toEqual(baseRules);
   });
 
-  it("never grants wildcards, secrets beyond get/create/delete (no list, watch, update), or anything on pods", () => {
+  it("never grants wildcards, Secrets or ConfigMaps (those are the tenant's, by impersonation), or pods", () => {
     for (const rule of baseRules) {
       expect(rule.verbs).not.toContain("*");
       expect(rule.resources).not.toContain("*");
       expect(rule.apiGroups).not.toContain("*");
       expect(rule.resources).not.toContain("pods");
-      // get: credentials by name and the run's backup; create/delete: the backup Secrets the operator owns.
-      if (rule.resources.includes("secrets")) expect(rule.verbs).toEqual(["get", "create", "delete"]);
+      expect(rule.resources).not.toContain("secrets");
+      expect(rule.resources).not.toContain("configmaps");
+      if (rule.resources.includes("serviceaccounts")) expect(rule.verbs).toEqual(["impersonate"]);
     }
+  });
+
+  it("the tenant Role of examples/ is the chart's tenant rules: Secrets get/create/delete, no list or watch", () => {
+    const tenantRules = z.array(Rule).parse(parse(read("charts/ivr-promoter/files/tenant-rules.yaml")));
+    const example = docs("examples/tenancy/tenant-rbac.yaml")
+      .map((d) => Obj.parse(d))
+      .find((d) => d.kind === "Role");
+    expect(z.array(Rule).parse(example?.rules)).toEqual(tenantRules);
+    const secrets = tenantRules.find((r) => r.resources.includes("secrets"));
+    expect(secrets?.verbs).toEqual(["get", "create", "delete"]);
   });
 
   it("the base Lease Role names the Lease the Deployment elects on", () => {
@@ -142,7 +153,8 @@ describe("tenancy defaults", () => {
   it("the base spells out the lockdown with the operator's own defaults, and the chart's values agree", () => {
     const args = baseContainer().args;
     const tenancy = parseOperatorArgs(args.slice(1), EnvConfigSchema.parse({})).tenancy;
-    expect(tenancy).toEqual(LOCKDOWN);
+    // The lockdown, plus Flux's default ServiceAccount: objects without one run as a powerless identity.
+    expect(tenancy).toEqual({ ...LOCKDOWN, defaultServiceAccount: "default" });
     for (const flag of ["--allow-insecure-http", "--allow-local-git", "--allow-cross-namespace-refs"]) {
       expect(args).toContain(`${flag}=false`);
     }
@@ -161,6 +173,7 @@ describe("tenancy defaults", () => {
           allowInsecureHttp: z.boolean(),
           allowLocalGit: z.boolean(),
           allowCrossNamespaceRefs: z.boolean(),
+          defaultServiceAccount: z.string(),
         }),
       })
       .parse(parse(read("charts/ivr-promoter/values.yaml")));
@@ -169,6 +182,7 @@ describe("tenancy defaults", () => {
       allowInsecureHttp: false,
       allowLocalGit: false,
       allowCrossNamespaceRefs: false,
+      defaultServiceAccount: "default",
     });
     for (const [flag, value] of [
       ["--git-cache-quota", values.gitCache.quota],

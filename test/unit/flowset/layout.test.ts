@@ -130,6 +130,12 @@ flows:
     expect(secretEnvName("api-key")).toBe("IVR_SECRET_API_KEY");
   });
 
+  it("takes secretValues as a list of keys too (Git names keys, never Secrets)", async () => {
+    const root = await tree({ ...BASIC, "environments/dev.yaml": "secretValues: [api-key]\n" });
+    const layout = await loadRepoLayout(root, ".", "dev", { "api-key": "s3cret" });
+    expect(layout.values["api-key"]).toBe("s3cret");
+  });
+
   it("names the flow path in messages when the layout is not at the repository root", async () => {
     const files = Object.fromEntries(Object.entries(BASIC).map(([p, t]) => [`ivr/${p}`, t]));
     const root = await tree(files);
@@ -179,9 +185,10 @@ describe("loadRepoLayout errors name the file, line and field", () => {
       'environments/dev.yaml:1: Unrecognized key: "value"',
     ],
     [
-      "an incomplete secretKeyRef",
+      // Either form (a list of keys, or the legacy map): the union reports at the field.
+      "an incomplete legacy secretKeyRef",
       { ...flows, "environments/dev.yaml": "secretValues:\n  k:\n    secretKeyRef:\n      name: s\n" },
-      "environments/dev.yaml:4: secretValues.k.secretKeyRef.key: is required",
+      "environments/dev.yaml:2: secretValues: Invalid input",
     ],
     [
       "a missing secret",
@@ -189,7 +196,7 @@ describe("loadRepoLayout errors name the file, line and field", () => {
         ...flows,
         "environments/dev.yaml": "secretValues:\n  crm.token:\n    secretKeyRef: { name: crm, key: token }\n",
       },
-      'environments/dev.yaml: secretValues.crm.token: no value supplied (operator: key "token" of Secret "crm"; CLI: environment variable IVR_SECRET_CRM_TOKEN)',
+      "environments/dev.yaml: secretValues.crm.token: no value supplied (operator: spec.secretValuesFrom; CLI: environment variable IVR_SECRET_CRM_TOKEN)",
     ],
     [
       "a key in both values and secretValues",
