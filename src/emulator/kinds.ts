@@ -1,7 +1,7 @@
-import type { ReferenceKind } from "../flowset/types.js";
+import type { EmuReferenceKind } from "./archy/reference.js";
 
 /** Every org-object kind the emulator stores (all reference kinds except flows). */
-export type ObjectKind = Exclude<ReferenceKind, "flow">;
+export type ObjectKind = Exclude<EmuReferenceKind, "flow">;
 
 /** How one kind of org object appears in the seed, the API and dependency tracking. */
 export interface KindInfo {
