@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ReferenceKind } from "../flowset/types.js";
+import type { EmuReferenceKind } from "./archy/reference.js";
 
 /** Who made a call: the OAuth client of the bearer token (the emulator has no user logins). */
 export interface Principal {
@@ -9,7 +9,7 @@ export interface Principal {
 
 /** A by-name reference of a stored version, with the id it resolved to when the version was stored. */
 export interface StoredReference {
-  kind: ReferenceKind;
+  kind: EmuReferenceKind;
   name: string;
   category?: string;
   flowType?: string;

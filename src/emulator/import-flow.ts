@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { parse as parseYaml } from "yaml";
-import { parseArchyFlow } from "../flowset/archy.js";
-import type { ArchyFlow, FlowReference } from "../flowset/types.js";
+import { readFlowDocument } from "./archy/parse.js";
+import type { EmuFlowDocument, EmuReference } from "./archy/reference.js";
 import { ApiError } from "./errors.js";
 import { finishedOperation, markPublished, validateFlowName } from "./flow-ops.js";
 import { nextVersionId, type FlowRecord, type Principal } from "./flow-store.js";
@@ -22,7 +22,7 @@ const message = (text: string, now: number, details?: JobMessage["details"]): Jo
 /** The flow name of an uploaded Archy document, or undefined when it does not parse. */
 export function flowNameOf(yaml: string): string | undefined {
   try {
-    return parseArchyFlow(yaml).name;
+    return readFlowDocument(yaml).name;
   } catch {
     return undefined;
   }
@@ -50,9 +50,9 @@ export function importFlow(
   opts: { baseUrl: string; now: number; createStubs?: boolean },
 ): ImportOutcome {
   const { now } = opts;
-  let parsed: ArchyFlow;
+  let parsed: EmuFlowDocument;
   try {
-    parsed = parseArchyFlow(yaml);
+    parsed = readFlowDocument(yaml);
     validateFlowName(parsed.name);
   } catch (err) {
     return { ok: false, messages: [message(err instanceof Error ? err.message : String(err), now)] };
@@ -112,7 +112,7 @@ export function importFlow(
 }
 
 /** A flow that calls itself (recursion in a common module) needs no lookup. */
-function sameFlow(ref: FlowReference, name: string, apiType: string): boolean {
+function sameFlow(ref: EmuReference, name: string, apiType: string): boolean {
   return ref.name.toLowerCase() === name.toLowerCase() && (ref.flowType ?? apiType) === apiType;
 }
 
@@ -125,7 +125,7 @@ function descriptionOf(yaml: string, archyType: string): string | undefined {
         return body.description;
     }
   } catch {
-    // parseArchyFlow accepted it; a second parse failing is not worth failing the job for.
+    // readFlowDocument accepted it; a second parse failing is not worth failing the job for.
   }
   return undefined;
 }
@@ -133,7 +133,7 @@ function descriptionOf(yaml: string, archyType: string): string | undefined {
 /** The Error message (with one NetworkDiagnostic detail, as Archy records its failed lookup) for an unresolved reference. */
 function missingMessage(
   org: OrgState,
-  ref: FlowReference,
+  ref: EmuReference,
   opts: { baseUrl: string; now: number },
 ): JobMessage {
   const info = kindInfo(ref.kind);
@@ -142,6 +142,7 @@ function missingMessage(
       ? `${ref.flowType ? `${ref.flowType.toLowerCase()} ` : ""}flow`
       : (info?.label ?? ref.kind);
   const shown = ref.category ? `${ref.category}/${ref.name}` : ref.name;
+  const what = ref.byId ? `${label} with id '${ref.name}'` : `${label} '${shown}'`;
   const query = new URLSearchParams({ name: ref.name });
   if (ref.kind === "dataAction" && ref.category) query.set("category", ref.category);
   if (ref.kind === "flow" && ref.flowType) query.set("type", ref.flowType.toLowerCase());
@@ -149,14 +150,23 @@ function missingMessage(
   const unpublished = ref.kind === "flow" && findReferencedFlow(org, ref.name, ref.flowType) !== undefined;
   const why = unpublished
     ? "it exists but has no published version"
-    : `no ${label} with that name exists in the organization`;
+    : `no ${label} with that ${ref.byId ? "id" : "name"} exists in the organization`;
   const where = `${ref.path}${ref.line ? ` (line ${ref.line})` : ""}`;
   const correlationId = randomUUID();
-  const errorBody = new ApiError(404, "not.found", `Unable to find a ${label} named '${shown}'`);
-  return message(`Unable to resolve the ${label} '${shown}' referenced at ${where}: ${why}.`, opts.now, [
+  const errorBody = new ApiError(
+    404,
+    "not.found",
+    ref.byId
+      ? `Unable to find a ${label} with id '${ref.name}'`
+      : `Unable to find a ${label} named '${shown}'`,
+  );
+  const url = ref.byId
+    ? `${opts.baseUrl}${path}/${encodeURIComponent(ref.name)}`
+    : `${opts.baseUrl}${path}?${query.toString()}`;
+  return message(`Unable to resolve the ${what} referenced at ${where}: ${why}.`, opts.now, [
     {
       type: "NetworkDiagnostic",
-      url: `${opts.baseUrl}${path}?${query.toString()}`,
+      url,
       method: "GET",
       statusCode: 404,
       statusMessage: "Not Found",
@@ -178,7 +188,7 @@ function missingMessage(
  * real flow's own import replaces it later. A reference that does not fix the type (transferToFlow)
  * gets the referencing flow's type, the only type Architect lets that action target.
  */
-function createStub(org: OrgState, ref: FlowReference, callerType: string, p: Principal, now: number): void {
+function createStub(org: OrgState, ref: EmuReference, callerType: string, p: Principal, now: number): void {
   const type = ref.flowType ?? callerType;
   const existing = org.flows.find(type, ref.name);
   const flow = existing ?? org.flows.create(ref.name, type, undefined, now);

@@ -1,7 +1,7 @@
-import type { ReferenceKind } from "../flowset/types.js";
+import type { EmuReferenceKind } from "./archy/reference.js";
 
 /** Every org-object kind the emulator stores (all reference kinds except flows). */
-export type ObjectKind = Exclude<ReferenceKind, "flow">;
+export type ObjectKind = Exclude<EmuReferenceKind, "flow">;
 
 /** How one kind of org object appears in the seed, the API and dependency tracking. */
 export interface KindInfo {
@@ -14,6 +14,12 @@ export interface KindInfo {
   dependencyType: string;
   /** Human label used in import-job messages. */
   label: string;
+  /** Largest `pageSize` the list endpoint takes, when the SDK docs give one ("The max ... is 100"). */
+  maxPageSize?: number;
+  /** The list endpoint pages with `before`/`after` cursors instead of page numbers. */
+  cursorPaging?: boolean;
+  /** The search endpoint (POST) that finds this kind by name, when the list has no name filter. */
+  searchPath?: string;
 }
 
 /** The kinds, in a fixed order (also the order of `/__admin/state` objects). */
@@ -73,6 +79,8 @@ export const KINDS: readonly KindInfo[] = [
     path: "/api/v2/outbound/contactlists",
     dependencyType: "CONTACTLIST",
     label: "contact list",
+    // SDK OutboundApi.js getOutboundContactlists: "Page size. The max that will be returned is 100."
+    maxPageSize: 100,
   },
   {
     kind: "wrapupCode",
@@ -87,6 +95,9 @@ export const KINDS: readonly KindInfo[] = [
     path: "/api/v2/knowledge/knowledgebases",
     dependencyType: "KNOWLEDGEBASE",
     label: "knowledge base",
+    // SDK KnowledgeApi.js getKnowledgeKnowledgebases: before/after cursors, "Maximum of 100".
+    maxPageSize: 100,
+    cursorPaging: true,
   },
   {
     kind: "skill",
@@ -102,8 +113,22 @@ export const KINDS: readonly KindInfo[] = [
     dependencyType: "ACDLANGUAGE",
     label: "language",
   },
-  { kind: "user", seedKey: "users", path: "/api/v2/users", dependencyType: "USER", label: "user" },
-  { kind: "group", seedKey: "groups", path: "/api/v2/groups", dependencyType: "GROUP", label: "group" },
+  {
+    kind: "user",
+    seedKey: "users",
+    path: "/api/v2/users",
+    dependencyType: "USER",
+    label: "user",
+    searchPath: "/api/v2/users/search",
+  },
+  {
+    kind: "group",
+    seedKey: "groups",
+    path: "/api/v2/groups",
+    dependencyType: "GROUP",
+    label: "group",
+    searchPath: "/api/v2/groups/search",
+  },
 ];
 
 const BY_KIND = new Map(KINDS.map((k) => [k.kind as string, k]));

@@ -29,11 +29,16 @@ export class ObjectStore {
     return added;
   }
 
-  /** Adds one object; returns the existing one when its name (and category) is taken. */
+  /**
+   * Adds one object; returns the existing one when its name (and category) is taken, unless the item
+   * brings its own new id: real orgs can hold several objects of one name (that is what makes a
+   * by-name reference ambiguous), and a seed says so by giving them distinct ids.
+   */
   add(info: KindInfo, item: SeedObject): ObjectRecord {
     const { id, name, category, ...extra } = item;
+    if (id !== undefined && this.byId.has(id)) return this.byId.get(id) as ObjectRecord;
     const existing = this.find(info.kind, name, typeof category === "string" ? category : undefined);
-    if (existing) return existing;
+    if (existing && id === undefined) return existing;
     const record: ObjectRecord = {
       kind: info.kind,
       // Custom data action ids look like this in real orgs; everything else is a plain GUID.

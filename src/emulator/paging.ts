@@ -23,15 +23,24 @@ export interface PageRequest {
 /** Largest page the emulator serves; Terraform asks for 500, so that must work (the real maximum is unconfirmed). */
 export const MAX_PAGE_SIZE = 500;
 
-/** Reads `pageNumber` (default 1) and `pageSize` (default 25, at most {@link MAX_PAGE_SIZE}); 400 on junk. */
-export function readPage(query: URLSearchParams, defaultSize = 25): PageRequest {
+/**
+ * Reads `pageNumber` (default 1) and `pageSize` (default 25, at most `maxSize`, by default
+ * {@link MAX_PAGE_SIZE}; endpoints whose SDK docs say "Maximum of 100" pass 100); 400 on junk.
+ */
+export function readPage(query: URLSearchParams, defaultSize = 25, maxSize = MAX_PAGE_SIZE): PageRequest {
   const pageNumber = readInt(query, "pageNumber", 1);
-  const pageSize = readInt(query, "pageSize", defaultSize);
+  const pageSize = readPageSize(query, defaultSize, maxSize);
   if (pageNumber < 1) throw badRequest("pageNumber must be 1 or greater", "invalid.value");
-  if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw badRequest(`pageSize must be between 1 and ${MAX_PAGE_SIZE}`, "invalid.value");
-  }
   return { pageNumber, pageSize };
+}
+
+/** `pageSize` (default `defaultSize`), refused with a 400 ErrorBody outside 1..`maxSize`. */
+export function readPageSize(query: URLSearchParams, defaultSize: number, maxSize: number): number {
+  const pageSize = readInt(query, "pageSize", defaultSize);
+  if (pageSize < 1 || pageSize > maxSize) {
+    throw badRequest(`pageSize must be between 1 and ${maxSize}`, "invalid.value");
+  }
+  return pageSize;
 }
 
 function readInt(query: URLSearchParams, name: string, fallback: number): number {

@@ -1,4 +1,4 @@
-import type { FlowReference } from "../flowset/types.js";
+import type { EmuReference } from "./archy/reference.js";
 import type { FlowRecord, StoredReference } from "./flow-store.js";
 import { flowDependencyType, kindInfo } from "./kinds.js";
 import type { OrgState } from "./state.js";
@@ -6,7 +6,7 @@ import type { OrgState } from "./state.js";
 /** A reference the org can satisfy, with the id it resolves to; undefined when it cannot. */
 export function resolveReference(
   org: OrgState,
-  ref: Pick<FlowReference, "kind" | "name" | "category" | "flowType">,
+  ref: Pick<EmuReference, "kind" | "name" | "category" | "flowType" | "byId">,
 ): StoredReference | undefined {
   const base: StoredReference = { kind: ref.kind, name: ref.name, type: "" };
   if (ref.category !== undefined) base.category = ref.category;
@@ -18,6 +18,13 @@ export function resolveReference(
   }
   const info = kindInfo(ref.kind);
   if (!info) return undefined;
+  if (ref.byId) {
+    // A literal id (`FindQueueById("…")`) must name an object of that kind in this org.
+    const byId = org.objects.get(ref.name);
+    return byId?.kind === info.kind
+      ? { ...base, name: byId.name, type: info.dependencyType, id: byId.id }
+      : undefined;
+  }
   const object = org.objects.find(info.kind, ref.name, ref.kind === "dataAction" ? ref.category : undefined);
   return object ? { ...base, type: info.dependencyType, id: object.id } : undefined;
 }
@@ -32,10 +39,10 @@ export function findReferencedFlow(org: OrgState, name: string, flowType?: strin
 /** Splits references into those the org resolves and those it does not. Built-in system prompts always resolve. */
 export function resolveAll(
   org: OrgState,
-  refs: readonly FlowReference[],
-): { resolved: StoredReference[]; missing: FlowReference[] } {
+  refs: readonly EmuReference[],
+): { resolved: StoredReference[]; missing: EmuReference[] } {
   const resolved: StoredReference[] = [];
-  const missing: FlowReference[] = [];
+  const missing: EmuReference[] = [];
   for (const ref of refs) {
     if (ref.name.startsWith("PromptSystem.")) continue;
     const hit = resolveReference(org, ref);

@@ -213,6 +213,15 @@ export class GenesysClient {
     return objects.findObjects(this.http, kind, name, opts);
   }
 
+  /** The one org object of `kind` named exactly `name`; AmbiguousObjectError when several are. */
+  findObject(
+    kind: ReferenceKind,
+    name: string,
+    opts?: { category?: string },
+  ): Promise<OrgObject | undefined> {
+    return objects.findObject(this.http, kind, name, opts);
+  }
+
   /** The org of this client's credentials. */
   organization(): Promise<Organization> {
     return objects.organization(this.http);

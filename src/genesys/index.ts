@@ -24,7 +24,7 @@ export {
 export { REGION_DOMAINS, UnknownRegionError, resolveHosts, type GenesysHosts } from "./regions.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 export { dependencyTypeOfFlowType } from "./dependencies.js";
-export { OBJECT_ROUTES } from "./objects.js";
+export { AmbiguousObjectError, OBJECT_ROUTES, SEARCH_ROUTES } from "./objects.js";
 export { DEFAULT_POLL, type PollIntervals } from "./jobs.js";
 export type {
   Dependency,

@@ -16,11 +16,19 @@ describe("purecloud-platform-client-v2 against the emulator", () => {
   beforeAll(async () => {
     const seed = twoOrgSeed();
     const dev = seed.orgs?.[0];
-    if (dev)
+    if (dev) {
       dev.flows = [
         { yaml: inboundCallYaml("SDK Seeded", { queue: "Support" }) },
         { yaml: commonModuleYaml("SDK Module") },
       ];
+      dev.queues = [...(dev.queues ?? []), { name: "Support Tier 2" }];
+      dev.skills = [{ name: "French" }, { name: "French Canadian" }];
+      dev.dataTables = [{ name: "Holidays 2027" }, { name: "Holidays" }];
+      dev.dataActions = [...(dev.dataActions ?? []), { category: "CRM", name: "Lookup Account Owner" }];
+      dev.knowledgeBases = Array.from({ length: 3 }, (_, i) => ({ name: `KB ${i}` }));
+      dev.users = [{ name: "Jane Agent" }, { name: "Jane Agent Jr" }];
+      dev.groups = [{ name: "Supervisors" }];
+    }
     emu = await startTestEmulator(seed);
     client.setGateway({ host: "127.0.0.1", protocol: "http", port: emu.port });
     client.setReturnExtendedResponses(false);
@@ -118,5 +126,59 @@ describe("purecloud-platform-client-v2 against the emulator", () => {
       (err: unknown) => err,
     );
     expect(error).toMatchObject({ status: 404, code: "architect.flow.not.found", details: [], errors: [] });
+  });
+
+  it("matches queue names with leading and trailing asterisks (getRoutingQueues)", async () => {
+    const routing = new platformClient.RoutingApi();
+    const loose = await routing.getRoutingQueues({ name: "Support*" });
+    expect(loose.entities?.map((q) => q.name).sort()).toEqual(["Support", "Support Tier 2"]);
+    const exact = await routing.getRoutingQueues({ name: "support" });
+    expect(exact.entities?.map((q) => q.name)).toEqual(["Support"]);
+  });
+
+  it("matches skills by prefix (getRoutingSkills) and data actions by part (getIntegrationsActions)", async () => {
+    const skills = await new platformClient.RoutingApi().getRoutingSkills({ name: "French" });
+    expect(skills.entities?.map((s) => s.name)).toEqual(["French", "French Canadian"]);
+    const actions = await new platformClient.IntegrationsApi().getIntegrationsActions({ name: "Account" });
+    expect(actions.entities?.map((a) => a.name).sort()).toEqual(["Lookup Account", "Lookup Account Owner"]);
+  });
+
+  it("matches data tables with * anywhere, any case (getFlowsDatatables)", async () => {
+    const tables = await architect.getFlowsDatatables({ name: "hol*" });
+    expect(tables.entities?.map((t) => t.name).sort()).toEqual(["Holidays", "Holidays 2027"]);
+  });
+
+  it("pages knowledge bases by cursor and refuses a pageSize over 100 (getKnowledgeKnowledgebases)", async () => {
+    const knowledge = new platformClient.KnowledgeApi();
+    const first = await knowledge.getKnowledgeKnowledgebases({ pageSize: "2" });
+    expect(first.entities).toHaveLength(2);
+    expect(first).not.toHaveProperty("pageCount");
+    const after = new URL(first.nextUri ?? "", "http://x").searchParams.get("after") ?? "";
+    const second = await knowledge.getKnowledgeKnowledgebases({ pageSize: "2", after });
+    expect(second.entities?.map((k) => k.name)).toEqual(["KB 2"]);
+    expect(second.nextUri).toBeUndefined();
+    const error: unknown = await knowledge
+      .getKnowledgeKnowledgebases({ pageSize: "500" })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: "invalid.value" });
+  });
+
+  it("refuses a contact list pageSize over 100 (getOutboundContactlists)", async () => {
+    const outbound = new platformClient.OutboundApi();
+    expect((await outbound.getOutboundContactlists({ pageSize: 100 })).entities).toHaveLength(1);
+    const error: unknown = await outbound.getOutboundContactlists({ pageSize: 500 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: "invalid.value" });
+  });
+
+  it("finds users and groups with postUsersSearch and postGroupsSearch", async () => {
+    const users = await new platformClient.UsersApi().postUsersSearch({
+      pageSize: 25,
+      query: [{ type: "EXACT", fields: ["name"], value: "Jane Agent" }],
+    });
+    expect(users).toMatchObject({ total: 1, pageCount: 1, pageNumber: 1, results: [{ name: "Jane Agent" }] });
+    const groups = await new platformClient.GroupsApi().postGroupsSearch({
+      query: [{ type: "STARTS_WITH", fields: ["name"], value: "super" }],
+    });
+    expect(groups.results?.map((g) => g.name)).toEqual(["Supervisors"]);
   });
 });

@@ -1,18 +1,33 @@
 import { ok, param, type ApiHandler } from "../context.js";
 import { ApiError } from "../errors.js";
 import { KINDS, type KindInfo } from "../kinds.js";
-import { objectEntity } from "../object-store.js";
+import { cursorPage } from "../cursor-paging.js";
+import { nameMatchOf, nameMatcher } from "../name-match.js";
+import { objectEntity, type ObjectRecord } from "../object-store.js";
 import { paginate, readPage } from "../paging.js";
 import type { Router } from "../router.js";
+import { searchObjects } from "./search.js";
 
-/** GET <kind path>: paged, `name` is a case-insensitive exact match (CONTRACTS §2); data actions also filter by `category`. */
+/**
+ * GET <kind path>: `name` filters as the real endpoint does (name-match.ts: loose for queues, data
+ * actions, skills and data tables; ignored for users and groups); data actions also filter by
+ * `category`. Knowledge bases page by cursor; page sizes are capped per kind.
+ */
 function listObjects(info: KindInfo): ApiHandler {
   return (ctx) => {
-    const name = ctx.query.get("name") ?? undefined;
+    const name = ctx.query.get("name") ?? "";
     const category = info.kind === "dataAction" ? (ctx.query.get("category") ?? undefined) : undefined;
-    const items = ctx.org.objects.list(info.kind, name || undefined, category || undefined);
-    const list = paginate(items, readPage(ctx.query), ctx.path, ctx.query);
-    return ok({ ...list, entities: list.entities.map((o) => objectEntity(info, o)) });
+    const matches = nameMatcher(nameMatchOf(info.kind), name);
+    const items = ctx.org.objects
+      .list(info.kind, undefined, category || undefined)
+      .filter((o) => name === "" || matches(o.name));
+    const entity = (o: ObjectRecord): Record<string, unknown> => objectEntity(info, o);
+    if (info.cursorPaging) {
+      const list = cursorPage(items, ctx.path, ctx.query);
+      return ok({ ...list, entities: list.entities.map(entity) });
+    }
+    const list = paginate(items, readPage(ctx.query, 25, info.maxPageSize), ctx.path, ctx.query);
+    return ok({ ...list, entities: list.entities.map(entity) });
   };
 }
 
@@ -45,6 +60,7 @@ const organization: ApiHandler = (ctx) =>
 export function objectRoutes(router: Router<ApiHandler>): void {
   for (const info of KINDS) {
     router.on("GET", info.path, listObjects(info)).on("GET", `${info.path}/{id}`, getObject(info));
+    if (info.searchPath) router.on("POST", info.searchPath, searchObjects(info));
   }
   router.on("GET", "/api/v2/organizations/me", organization);
 }

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseArchyFlow } from "../../../src/flowset/archy.js";
+import { getToken, importYaml, startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
+import { DEV_CLIENT, twoOrgSeed } from "../../helpers/seeds.js";
+
+const QUEUE_ID = "6f0c3c1e-8a7b-4d55-9b7e-2b1a4f0e9d11";
+
+/** An inbound call flow whose only references sit in expressions the promoter's extractor does not read. */
+const flowYaml = (name: string, expression: string): string => `inboundCall:
+  name: ${JSON.stringify(name)}
+  division: Home
+  startUpRef: "/inboundCall/tasks/task[Start_10]"
+  defaultLanguage: en-us
+  initialGreeting:
+    tts: Welcome
+  tasks:
+    - task:
+        name: Start
+        refId: Start_10
+        actions:
+          - updateData:
+              name: Pick queue
+              statements:
+                - queue:
+                    variable: Task.q
+                    value:
+                      exp: ${expression}
+          - disconnect:
+              name: Disconnect
+`;
+
+/**
+ * The import job resolves references with the emulator's own reader (src/emulator/archy), not the
+ * promoter's parser, so a reference our extractor misses still fails the import, as Archy's would.
+ */
+describe("the import job's own reference resolver", () => {
+  let emu: TestEmulator;
+  let token: string;
+  beforeAll(async () => {
+    emu = await startTestEmulator(twoOrgSeed());
+    token = await getToken(emu.url, DEV_CLIENT);
+  });
+  afterAll(() => emu.close());
+
+  it.each([
+    ["a FindQueueById literal id", `FindQueueById("${QUEUE_ID}")`, `queue with id '${QUEUE_ID}'`],
+    ["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"],
+  ])("fails the job on %s the extractor does not know", async (_what, expression, named) => {
+    const yaml = flowYaml(`Unknown ref ${named}`, expression);
+    expect(parseArchyFlow(yaml).references).toEqual([]); // the promoter would not have warned
+    const done = await importYaml(emu.url, token, yaml);
+    expect(done.status).toBe("Failure");
+    expect(done.messages?.map((m) => m.text)).toEqual([
+      expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
+    ]);
+  });
+
+  it("publishes once the object with that id exists in the org", async () => {
+    await emu.admin.addObjects("dev", { queues: [{ id: QUEUE_ID, name: "By Id" }] });
+    const done = await importYaml(emu.url, token, flowYaml("By id ok", `FindQueueById("${QUEUE_ID}")`));
+    expect(done).toMatchObject({ status: "Success", command: "Create" });
+  });
+});
