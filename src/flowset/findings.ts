@@ -26,6 +26,8 @@ export const FindingCodeSchema = z.enum([
   "DependencyCycle",
   // the repository layout itself (missing environment file, unreadable manifest)
   "Layout",
+  // a file under the flows folder that is not a flow of the set (warning: never skipped silently)
+  "FileLeftOut",
 ]);
 /** Stable machine-readable finding code. */
 export type FindingCode = z.infer<typeof FindingCodeSchema>;

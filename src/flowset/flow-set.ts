@@ -40,6 +40,8 @@ export interface FlowSetInput {
    * file path or by (rendered) flow name, optionally with a type.
    */
   extraDependsOn?: Readonly<Record<string, readonly DependsOnTarget[]>>;
+  /** Findings the layout already made (files left out, ...); passed through into the set's findings. */
+  layoutFindings?: readonly Finding[];
 }
 
 /** A flow named in `dependsOn`: a file path or flow name, or `{ name, type }` (Archy key or API type). */
@@ -71,7 +73,7 @@ export interface FlowSet {
 
 /** Renders, parses, lints and orders a flow set (see {@link FlowSet}). Never throws for bad input. */
 export function buildFlowSet(input: FlowSetInput): FlowSet {
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...(input.layoutFindings ?? [])];
   const usedKeys = new Set<string>();
   const flows: Array<RenderedFlow & { line?: number }> = [];
   const context = {

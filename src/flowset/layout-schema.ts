@@ -69,8 +69,8 @@ export const FlowSetManifestSchema = z
     include: z
       .array(GlobSchema)
       .min(1)
-      .default(["flows/**/*.yaml"])
-      .describe("Which files are flows. Default: flows/**/*.yaml."),
+      .default(["flows/**/*.{yaml,yml}"])
+      .describe("Which files are flows. Default: flows/**/*.{yaml,yml}."),
     exclude: z.array(GlobSchema).default([]).describe("Files matching include that are not flows after all."),
     flows: z
       .record(z.string().min(1), FlowOptionsSchema)

@@ -1,6 +1,8 @@
 import { checkFlowPath, readFlowSet, type FlowSetFile } from "../source/read-flow-set.js";
 import { globToRegExp, matchesAny } from "./glob.js";
+import type { Finding } from "./findings.js";
 import { LayoutError, parseLayoutFile } from "./layout-file.js";
+import { flowsFolders, leftOutFinding, leftOutReason, nonYamlFiles, underFolders } from "./layout-report.js";
 import {
   DEFAULT_MANIFEST,
   EnvironmentFileSchema,
@@ -12,7 +14,7 @@ import {
 
 /**
  * The repository layout (docs/repository-layout.md): under the flow path sit an optional manifest
- * `ivr-promoter.yaml`, the flows (`flows/**\/*.yaml` unless the manifest says otherwise) and one
+ * `ivr-promoter.yaml`, the flows (`flows/**\/*.{yaml,yml}` unless the manifest says otherwise) and one
  * `environments/<name>.yaml` per environment. `loadRepoLayout` turns that into the input of
  * `buildFlowSet`: the flow files, the values of the chosen environment, and the manifest's extras.
  */
@@ -45,6 +47,11 @@ export interface RepoLayout {
   environment: LayoutEnvironment;
   /** Flow files the manifest marks `skip: true`. */
   skipped: string[];
+  /**
+   * `FileLeftOut` warnings: every file under the flows folder that is not a flow of the set (excluded,
+   * matching no include glob, not YAML, `skip: true`), so nothing is left out silently.
+   */
+  layoutFindings: Finding[];
 }
 
 /**
@@ -88,7 +95,7 @@ export async function loadRepoLayout(
     if (name !== envName) otherEnvironments[name] = stringify(env.data.values);
   }
 
-  const candidates = selectFlowFiles(tree.files, manifest, shown);
+  const candidates = selectFlowFiles(tree.files, manifest, shown, manifestText !== undefined);
   const options = resolveFlowOptions(manifest, candidates, values, shown(MANIFEST_FILE));
   const skipped = candidates.filter((f) => options.get(f.path)?.skip).map((f) => f.path);
   const files = candidates.filter((f) => !options.get(f.path)?.skip);
@@ -97,7 +104,31 @@ export async function loadRepoLayout(
     const dependsOn = options.get(file.path)?.dependsOn ?? [];
     if (dependsOn.length > 0) extraDependsOn[file.path] = dependsOn;
   }
-  return { files, values, otherEnvironments, manifest, extraDependsOn, environment, skipped };
+  const layoutFindings = await leftOutFindings(tree, manifest, skipped, shown);
+  return { files, values, otherEnvironments, manifest, extraDependsOn, environment, skipped, layoutFindings };
+}
+
+async function leftOutFindings(
+  tree: { dir: string; files: readonly FlowSetFile[] },
+  manifest: FlowSetManifest,
+  skipped: readonly string[],
+  shown: (rel: string) => string,
+): Promise<Finding[]> {
+  const folders = flowsFolders(manifest.include);
+  const findings: Finding[] = [];
+  for (const file of tree.files) {
+    if (file.path === MANIFEST_FILE || ENVIRONMENT_FILE.test(file.path)) continue;
+    const reason = skipped.includes(file.path)
+      ? "the manifest marks it skip: true"
+      : underFolders(file.path, folders)
+        ? leftOutReason(file.path, manifest)
+        : undefined;
+    if (reason !== undefined) findings.push(leftOutFinding(shown(file.path), reason));
+  }
+  for (const path of await nonYamlFiles(tree.dir, folders)) {
+    findings.push(leftOutFinding(shown(path), "not a YAML file (only .yaml and .yml files are read)"));
+  }
+  return findings;
 }
 
 interface LoadedEnvironment {
@@ -162,6 +193,7 @@ function selectFlowFiles(
   files: readonly FlowSetFile[],
   manifest: FlowSetManifest,
   shown: (rel: string) => string,
+  hasManifest: boolean,
 ): FlowSetFile[] {
   const include = manifest.include.map(globToRegExp);
   const exclude = manifest.exclude.map(globToRegExp);
@@ -173,6 +205,13 @@ function selectFlowFiles(
       matchesAny(f.path, include) &&
       !matchesAny(f.path, exclude),
   );
+  if (selected.length === 0 && !hasManifest) {
+    // Without a manifest, naming ivr-promoter.yaml would send the reader to a file that does not exist.
+    throw new LayoutError(
+      shown("flows"),
+      `no flow files: without ${MANIFEST_FILE} the layout reads ${manifest.include.join(", ")}, and nothing matches`,
+    );
+  }
   if (selected.length === 0) {
     throw new LayoutError(
       shown(MANIFEST_FILE),
