@@ -2,6 +2,7 @@ import type { ParsedArchyDocument } from "./archy.js";
 import type { FlowParseError } from "./errors.js";
 import type { Finding } from "./findings.js";
 import type { GraphFlow, TypeMismatch } from "./graph.js";
+import { hardCodedIdHint, internalIdRule } from "./id-rules.js";
 import type { SubstitutionValues } from "./render.js";
 import { scalarSites, type ScalarSite } from "./yaml-scalars.js";
 
@@ -52,12 +53,14 @@ export function lintFlowContent(
       const uuid = match[0];
       if (!sourceText.includes(uuid)) continue;
       const whole = site.text.trim().toLowerCase() === uuid.toLowerCase();
+      // Flow-internal ids (id-rules.ts) travel with the flow; only ids of org objects differ per org.
+      if (whole && internalIdRule(site.path)) continue;
       findings.push({
         ...base,
         severity: whole ? "error" : "warning",
         code: "HardCodedUuid",
         message: whole
-          ? `hard-coded id ${uuid}: ids differ between orgs; reference the object by name or use a {{placeholder}}`
+          ? `hard-coded id ${uuid}: ids differ between orgs; ${hardCodedIdHint(site.path)}`
           : `text contains the id ${uuid}; if it names an org object, it will not exist in other orgs`,
       });
     }
