@@ -85,6 +85,7 @@ export function buildFlowSet(input: FlowSetInput): FlowSet {
     const values = { ...input.values, ...input.fileValues?.[file.path] };
     const rendered = renderFlowText(file.text, values, { file: file.path, ...context });
     for (const key of rendered.usedKeys) usedKeys.add(key);
+    findings.push(...unusedFileValueFindings(file.path, input.fileValues?.[file.path], rendered.usedKeys));
     if (rendered.findings.length > 0) {
       findings.push(...rendered.findings);
       continue; // a half-rendered file only produces confusing YAML errors
@@ -167,6 +168,24 @@ function unusedKeyFindings(input: FlowSetInput, used: ReadonlySet<string>): Find
       file: input.valuesFile ?? (input.environment ? `environments/${input.environment}.yaml` : "(values)"),
       field: key,
       message: `substitution key "${key}" of ${env} is not used by any flow file`,
+    }));
+}
+
+/** Per-flow values (manifest `flows.<key>.values`) the file never uses: a typo on one side. */
+function unusedFileValueFindings(
+  path: string,
+  own: SubstitutionValues | undefined,
+  used: ReadonlySet<string>,
+): Finding[] {
+  return Object.keys(own ?? {})
+    .filter((key) => !used.has(key))
+    .sort()
+    .map((key) => ({
+      severity: "warning" as const,
+      code: "UnusedKey" as const,
+      file: "ivr-promoter.yaml",
+      field: `flows.${path}.values.${key}`,
+      message: `per-flow value "${key}" for ${path} is not used by that file`,
     }));
 }
 

@@ -9,6 +9,7 @@ import {
   FlowSetManifestSchema,
   type DependsOn,
   type EnvironmentFile,
+  type FlowOptions,
   type FlowSetManifest,
 } from "./layout-schema.js";
 
@@ -45,6 +46,11 @@ export interface RepoLayout {
   /** Manifest `dependsOn`, keyed by the depending flow's file path (as in `files[].path`). */
   extraDependsOn: Record<string, DependsOn[]>;
   environment: LayoutEnvironment;
+  /**
+   * Manifest per-flow values for `envName` (file path → key → value): `flows.<key>.values`, then
+   * `flows.<key>.environments.<envName>.values` over them; buildFlowSet layers them over `values`.
+   */
+  fileValues: Record<string, Record<string, string>>;
   /** Flow files the manifest marks `skip: true`. */
   skipped: string[];
   /**
@@ -97,15 +103,30 @@ export async function loadRepoLayout(
 
   const candidates = selectFlowFiles(tree.files, manifest, shown, manifestText !== undefined);
   const options = resolveFlowOptions(manifest, candidates, values, shown(MANIFEST_FILE));
+  checkFlowEnvironments(manifest, new Set(environments.keys()), shown(MANIFEST_FILE));
   const skipped = candidates.filter((f) => options.get(f.path)?.skip).map((f) => f.path);
   const files = candidates.filter((f) => !options.get(f.path)?.skip);
   const extraDependsOn: Record<string, DependsOn[]> = {};
+  const fileValues: Record<string, Record<string, string>> = {};
   for (const file of files) {
-    const dependsOn = options.get(file.path)?.dependsOn ?? [];
+    const opts = options.get(file.path);
+    const dependsOn = opts?.dependsOn ?? [];
     if (dependsOn.length > 0) extraDependsOn[file.path] = dependsOn;
+    const own = { ...opts?.values, ...opts?.environments[envName]?.values };
+    if (Object.keys(own).length > 0) fileValues[file.path] = stringify(own);
   }
   const layoutFindings = await leftOutFindings(tree, manifest, skipped, shown);
-  return { files, values, otherEnvironments, manifest, extraDependsOn, environment, skipped, layoutFindings };
+  return {
+    files,
+    values,
+    fileValues,
+    otherEnvironments,
+    manifest,
+    extraDependsOn,
+    environment,
+    skipped,
+    layoutFindings,
+  };
 }
 
 async function leftOutFindings(
@@ -227,8 +248,8 @@ function resolveFlowOptions(
   candidates: readonly FlowSetFile[],
   values: Readonly<Record<string, string>>,
   manifestFile: string,
-): Map<string, { skip: boolean; dependsOn: DependsOn[] }> {
-  const options = new Map<string, { skip: boolean; dependsOn: DependsOn[] }>();
+): Map<string, FlowOptions> {
+  const options = new Map<string, FlowOptions>();
   const names = new Map(candidates.map((f) => [f.path, flowNameOf(f.text, values)]));
   for (const [key, opts] of Object.entries(manifest.flows)) {
     // Names compare like buildFlowSet compares them: trimmed, case-insensitive.
@@ -243,14 +264,34 @@ function resolveFlowOptions(
       );
     }
     for (const path of matched) {
-      const current = options.get(path) ?? { skip: false, dependsOn: [] };
+      const current = options.get(path) ?? { skip: false, dependsOn: [], values: {}, environments: {} };
+      // A path key and a name key can both mean one file: merge, the later key's values winning.
+      const environments = { ...current.environments };
+      for (const [env, e] of Object.entries(opts.environments)) {
+        environments[env] = { values: { ...environments[env]?.values, ...e.values } };
+      }
       options.set(path, {
         skip: current.skip || opts.skip,
         dependsOn: [...current.dependsOn, ...opts.dependsOn],
+        values: { ...current.values, ...opts.values },
+        environments,
       });
     }
   }
   return options;
+}
+
+/** `flows.<key>.environments.<name>` must name an environment file: a typo would silently do nothing. */
+function checkFlowEnvironments(manifest: FlowSetManifest, known: ReadonlySet<string>, file: string): void {
+  for (const [key, opts] of Object.entries(manifest.flows)) {
+    for (const env of Object.keys(opts.environments)) {
+      if (known.has(env)) continue;
+      throw new LayoutError(
+        file,
+        `flows[${JSON.stringify(key)}].environments.${env}: no such environment (environments/${env}.yaml)`,
+      );
+    }
+  }
 }
 
 /**

@@ -82,3 +82,44 @@ describe("flow files: .yml and files left out", () => {
     ]);
   });
 });
+
+describe("per-flow values in the manifest", () => {
+  const files = {
+    "environments/dev.yaml": 'values:\n  flow_name: Shared\n  queue: "Q DEV"\n',
+    "environments/prod.yaml": 'values:\n  flow_name: Shared\n  queue: "Q PROD"\n',
+    "flows/a.yaml": 'inboundCall:\n  name: "{{flow_name}}"\n  description: "{{queue}}"\n',
+    "flows/b.yaml": 'inboundCall:\n  name: "{{flow_name}}"\n',
+  };
+  const manifest = `${MANIFEST}flows:
+  flows/a.yaml:
+    values: { flow_name: Flow A }
+    environments:
+      prod: { values: { flow_name: Flow A PROD } }
+  flows/b.yaml:
+    values: { flow_name: Flow B, typo: x }
+`;
+
+  it.each([
+    ["dev", ["Flow A", "Flow B"]],
+    ["prod", ["Flow A PROD", "Flow B"]],
+  ])("layers the flow's values over the environment's (%s)", async (env, names) => {
+    const root = await tree({ ...files, "ivr-promoter.yaml": manifest });
+    const layout = await loadRepoLayout(root, ".", env);
+    const set = buildFlowSet({ ...layout, environment: env, valuesFile: layout.environment.file });
+    expect(set.flows.map((f) => f.flow.name)).toEqual(names);
+    expect(set.findings.filter((f) => f.code === "UnusedKey").map(formatFinding)).toEqual([
+      'ivr-promoter.yaml: warning UnusedKey: per-flow value "typo" for flows/b.yaml is not used by that file (field flows.flows/b.yaml.values.typo)',
+    ]);
+  });
+
+  it("refuses per-flow values for an environment that does not exist", async () => {
+    const root = await tree({
+      ...files,
+      "ivr-promoter.yaml": `${MANIFEST}flows:\n  flows/a.yaml:\n    environments:\n      prdo: { values: { x: y } }\n`,
+    });
+    const err = await loadRepoLayout(root, ".", "dev").catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      'ivr-promoter.yaml: flows["flows/a.yaml"].environments.prdo: no such environment (environments/prdo.yaml)',
+    );
+  });
+});
