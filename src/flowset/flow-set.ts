@@ -10,6 +10,7 @@ import {
   type GraphFlow,
 } from "./graph.js";
 import { duplicateFindings, findingFromParseError, lintFlowContent, typeMismatchFindings } from "./lint.js";
+import { scanPlaceholders, type PlaceholderSyntax } from "./placeholders.js";
 import { renderFlowText, type SubstitutionValues } from "./render.js";
 import type { ArchyFlow } from "./types.js";
 
@@ -40,6 +41,11 @@ export interface FlowSetInput {
    * file path or by (rendered) flow name, optionally with a type.
    */
   extraDependsOn?: Readonly<Record<string, readonly DependsOnTarget[]>>;
+  /**
+   * The placeholder syntaxes substituted (manifest `placeholderSyntax`, default `{{key}}`). A `${key}`
+   * left unsubstituted is an error: it would reach the org as literal text.
+   */
+  placeholderSyntax?: readonly PlaceholderSyntax[];
   /** Findings the layout already made (files left out, ...); passed through into the set's findings. */
   layoutFindings?: readonly Finding[];
 }
@@ -83,7 +89,13 @@ export function buildFlowSet(input: FlowSetInput): FlowSet {
   };
   for (const file of [...input.files].sort((a, b) => a.path.localeCompare(b.path))) {
     const values = { ...input.values, ...input.fileValues?.[file.path] };
-    const rendered = renderFlowText(file.text, values, { file: file.path, ...context });
+    const syntax = input.placeholderSyntax ?? ["{{key}}"];
+    const rendered = renderFlowText(file.text, values, {
+      file: file.path,
+      placeholderSyntax: syntax,
+      ...context,
+    });
+    if (!syntax.includes("${key}")) findings.push(...templatePlaceholderFindings(file.path, file.text));
     for (const key of rendered.usedKeys) usedKeys.add(key);
     findings.push(...unusedFileValueFindings(file.path, input.fileValues?.[file.path], rendered.usedKeys));
     if (rendered.findings.length > 0) {
@@ -168,6 +180,20 @@ function unusedKeyFindings(input: FlowSetInput, used: ReadonlySet<string>): Find
       file: input.valuesFile ?? (input.environment ? `environments/${input.environment}.yaml` : "(values)"),
       field: key,
       message: `substitution key "${key}" of ${env} is not used by any flow file`,
+    }));
+}
+
+/** `${key}` (Terraform templatefile()) in a repository that does not substitute it: literal text otherwise. */
+function templatePlaceholderFindings(path: string, text: string): Finding[] {
+  return scanPlaceholders(text, ["${key}"])
+    .filter((p) => p.context !== "comment" && p.key !== undefined)
+    .map((p) => ({
+      severity: "error" as const,
+      code: "UnresolvedPlaceholder" as const,
+      file: path,
+      line: p.line,
+      field: p.key,
+      message: `${p.raw} is a Terraform templatefile() placeholder, which this flow set does not substitute (it would reach the org as text); write {{${p.key}}} or add "\${key}" to placeholderSyntax in ivr-promoter.yaml`,
     }));
 }
 

@@ -92,6 +92,13 @@ export const FlowSetManifestSchema = z
       .default(["flows/**/*.{yaml,yml}"])
       .describe("Which files are flows. Default: flows/**/*.{yaml,yml}."),
     exclude: z.array(GlobSchema).default([]).describe("Files matching include that are not flows after all."),
+    placeholderSyntax: z
+      .array(z.enum(["{{key}}", "${key}"]))
+      .min(1)
+      .default(["{{key}}"])
+      .describe(
+        "Placeholder syntaxes substituted in flow files: {{key}} (Archy, Terraform substitutions) and/or ${key} (Terraform templatefile()). Default: {{key}}.",
+      ),
     flows: z
       .record(z.string().min(1), FlowOptionsSchema)
       .default({})

@@ -51,6 +51,8 @@ export interface RepoLayout {
    * `flows.<key>.environments.<envName>.values` over them; buildFlowSet layers them over `values`.
    */
   fileValues: Record<string, Record<string, string>>;
+  /** Manifest `placeholderSyntax`: the placeholder syntaxes buildFlowSet substitutes. */
+  placeholderSyntax: FlowSetManifest["placeholderSyntax"];
   /** Flow files the manifest marks `skip: true`. */
   skipped: string[];
   /**
@@ -126,6 +128,7 @@ export async function loadRepoLayout(
     environment,
     skipped,
     layoutFindings,
+    placeholderSyntax: manifest.placeholderSyntax,
   };
 }
 
@@ -312,7 +315,11 @@ export function flowNameOf(text: string, values: Readonly<Record<string, string>
     const value = new RegExp(`^${indent}name:\\s*(.*?)\\s*$`).exec(line)?.[1];
     if (value === undefined) continue;
     const unquoted = /^(["'])(.*)\1$/.exec(value)?.[2] ?? value;
-    return unquoted.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
+    // Both syntaxes: a name key only matches when the value is known, so `${key}` cannot mislead here.
+    return unquoted.replace(
+      /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}|\$\{\s*([A-Za-z0-9_.-]+)\s*\}/g,
+      (whole, a: string | undefined, b: string | undefined) => values[a ?? b ?? ""] ?? whole,
+    );
   }
   return undefined;
 }
