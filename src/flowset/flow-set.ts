@@ -10,6 +10,7 @@ import {
   type GraphFlow,
 } from "./graph.js";
 import { duplicateFindings, findingFromParseError, lintFlowContent, typeMismatchFindings } from "./lint.js";
+import { expressionValueFindings } from "./expression-values.js";
 import { scanPlaceholders, type PlaceholderSyntax } from "./placeholders.js";
 import { renderFlowText, type SubstitutionValues } from "./render.js";
 import type { ArchyFlow } from "./types.js";
@@ -98,6 +99,7 @@ export function buildFlowSet(input: FlowSetInput): FlowSet {
     if (!syntax.includes("${key}")) findings.push(...templatePlaceholderFindings(file.path, file.text));
     for (const key of rendered.usedKeys) usedKeys.add(key);
     findings.push(...unusedFileValueFindings(file.path, input.fileValues?.[file.path], rendered.usedKeys));
+    rendered.findings.push(...expressionValueFindings(file.text, rendered.placeholders, values, file.path));
     if (rendered.findings.length > 0) {
       findings.push(...rendered.findings);
       continue; // a half-rendered file only produces confusing YAML errors
