@@ -19,6 +19,8 @@ export const FindingCodeSchema = z.enum([
   "MissingName",
   // content
   "HardCodedUuid",
+  // a lookup by a name known only at run time (warning: reported, not checked)
+  "DynamicReference",
   "OtherEnvironmentValue",
   "DuplicateFlow",
   "WrongFlowType",
