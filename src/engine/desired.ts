@@ -21,6 +21,9 @@ export function desiredFromFlowSet(set: FlowSet): DesiredFlow[] {
     contentHash: `sha256:${f.contentHash}`,
     yaml: f.text,
     dependsOn: [...(deps.get(f.path) ?? [])].sort(),
-    external: set.external.filter((e) => e.usedBy.includes(f.path)).map((e) => e.reference),
+    // Each flow's own reference: its line and path, not those of the first flow making it.
+    external: set.external
+      .filter((e) => e.usedBy.includes(f.path))
+      .map((e) => e.byFlow[f.path] ?? e.reference),
   }));
 }

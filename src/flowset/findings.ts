@@ -19,6 +19,8 @@ export const FindingCodeSchema = z.enum([
   "MissingName",
   // content
   "HardCodedUuid",
+  // a lookup by a name known only at run time (warning: reported, not checked)
+  "DynamicReference",
   "OtherEnvironmentValue",
   "DuplicateFlow",
   "WrongFlowType",
@@ -26,6 +28,8 @@ export const FindingCodeSchema = z.enum([
   "DependencyCycle",
   // the repository layout itself (missing environment file, unreadable manifest)
   "Layout",
+  // a file under the flows folder that is not a flow of the set (warning: never skipped silently)
+  "FileLeftOut",
 ]);
 /** Stable machine-readable finding code. */
 export type FindingCode = z.infer<typeof FindingCodeSchema>;

@@ -10,6 +10,8 @@ import {
   type GraphFlow,
 } from "./graph.js";
 import { duplicateFindings, findingFromParseError, lintFlowContent, typeMismatchFindings } from "./lint.js";
+import { expressionValueFindings } from "./expression-values.js";
+import { scanPlaceholders, type PlaceholderSyntax } from "./placeholders.js";
 import { renderFlowText, type SubstitutionValues } from "./render.js";
 import type { ArchyFlow } from "./types.js";
 
@@ -40,6 +42,13 @@ export interface FlowSetInput {
    * file path or by (rendered) flow name, optionally with a type.
    */
   extraDependsOn?: Readonly<Record<string, readonly DependsOnTarget[]>>;
+  /**
+   * The placeholder syntaxes substituted (manifest `placeholderSyntax`, default `{{key}}`). A `${key}`
+   * left unsubstituted is an error: it would reach the org as literal text.
+   */
+  placeholderSyntax?: readonly PlaceholderSyntax[];
+  /** Findings the layout already made (files left out, ...); passed through into the set's findings. */
+  layoutFindings?: readonly Finding[];
 }
 
 /** A flow named in `dependsOn`: a file path or flow name, or `{ name, type }` (Archy key or API type). */
@@ -71,7 +80,7 @@ export interface FlowSet {
 
 /** Renders, parses, lints and orders a flow set (see {@link FlowSet}). Never throws for bad input. */
 export function buildFlowSet(input: FlowSetInput): FlowSet {
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...(input.layoutFindings ?? [])];
   const usedKeys = new Set<string>();
   const flows: Array<RenderedFlow & { line?: number }> = [];
   const context = {
@@ -81,8 +90,16 @@ export function buildFlowSet(input: FlowSetInput): FlowSet {
   };
   for (const file of [...input.files].sort((a, b) => a.path.localeCompare(b.path))) {
     const values = { ...input.values, ...input.fileValues?.[file.path] };
-    const rendered = renderFlowText(file.text, values, { file: file.path, ...context });
+    const syntax = input.placeholderSyntax ?? ["{{key}}"];
+    const rendered = renderFlowText(file.text, values, {
+      file: file.path,
+      placeholderSyntax: syntax,
+      ...context,
+    });
+    if (!syntax.includes("${key}")) findings.push(...templatePlaceholderFindings(file.path, file.text));
     for (const key of rendered.usedKeys) usedKeys.add(key);
+    findings.push(...unusedFileValueFindings(file.path, input.fileValues?.[file.path], rendered.usedKeys));
+    rendered.findings.push(...expressionValueFindings(file.text, rendered.placeholders, values, file.path));
     if (rendered.findings.length > 0) {
       findings.push(...rendered.findings);
       continue; // a half-rendered file only produces confusing YAML errors
@@ -165,6 +182,38 @@ function unusedKeyFindings(input: FlowSetInput, used: ReadonlySet<string>): Find
       file: input.valuesFile ?? (input.environment ? `environments/${input.environment}.yaml` : "(values)"),
       field: key,
       message: `substitution key "${key}" of ${env} is not used by any flow file`,
+    }));
+}
+
+/** `${key}` (Terraform templatefile()) in a repository that does not substitute it: literal text otherwise. */
+function templatePlaceholderFindings(path: string, text: string): Finding[] {
+  return scanPlaceholders(text, ["${key}"])
+    .filter((p) => p.context !== "comment" && p.key !== undefined)
+    .map((p) => ({
+      severity: "error" as const,
+      code: "UnresolvedPlaceholder" as const,
+      file: path,
+      line: p.line,
+      field: p.key,
+      message: `${p.raw} is a Terraform templatefile() placeholder, which this flow set does not substitute (it would reach the org as text); write {{${p.key}}} or add "\${key}" to placeholderSyntax in ivr-promoter.yaml`,
+    }));
+}
+
+/** Per-flow values (manifest `flows.<key>.values`) the file never uses: a typo on one side. */
+function unusedFileValueFindings(
+  path: string,
+  own: SubstitutionValues | undefined,
+  used: ReadonlySet<string>,
+): Finding[] {
+  return Object.keys(own ?? {})
+    .filter((key) => !used.has(key))
+    .sort()
+    .map((key) => ({
+      severity: "warning" as const,
+      code: "UnusedKey" as const,
+      file: "ivr-promoter.yaml",
+      field: `flows.${path}.values.${key}`,
+      message: `per-flow value "${key}" for ${path} is not used by that file`,
     }));
 }
 

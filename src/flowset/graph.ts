@@ -27,9 +27,15 @@ export interface FlowEdge {
 
 /** A reference that points outside the set: the object (or flow) must already exist in the org. */
 export interface ExternalReference {
+  /** The reference as the first flow (of `usedBy`) makes it. */
   reference: FlowReference;
   /** Ids (files) of the flows that make it. */
   usedBy: string[];
+  /**
+   * Each flow's own reference (flow id → reference), so a finding about flow B names B's line and
+   * path rather than those of the first flow that made the same reference.
+   */
+  byFlow: Record<string, FlowReference>;
 }
 
 /** A flow reference whose name matches a flow of the set, but not its type. */
@@ -70,8 +76,9 @@ export function resolveReferences(
   const external = new Map<string, ExternalReference>();
   const addExternal = (from: string, ref: FlowReference): void => {
     const id = [ref.kind, ref.category ?? "", ref.name, ref.flowType ?? ""].join("\u0000");
-    const entry = external.get(id) ?? { reference: ref, usedBy: [] };
+    const entry = external.get(id) ?? { reference: ref, usedBy: [], byFlow: {} };
     if (!entry.usedBy.includes(from)) entry.usedBy.push(from);
+    entry.byFlow[from] ??= ref;
     external.set(id, entry);
   };
   const mismatches: TypeMismatch[] = [];

@@ -49,6 +49,16 @@ export const DependsOnSchema = z
 /** See {@link DependsOnSchema}. */
 export type DependsOn = z.infer<typeof DependsOnSchema>;
 
+const ScalarValueSchema = z.union([z.string(), z.number(), z.boolean()], {
+  error: "must be a string, number or boolean",
+});
+
+/** Values given to one flow file, like the per-resource `substitutions` map of Terraform's genesyscloud_flow. */
+const FlowValuesSchema = z
+  .record(ValueKeySchema, ScalarValueSchema)
+  .default({})
+  .describe("Placeholder values for this flow only; they override the environment's values.");
+
 /** Per-flow options in the manifest. */
 export const FlowOptionsSchema = z.strictObject({
   dependsOn: z.array(DependsOnSchema).default([]).describe("Flows to publish before this one."),
@@ -56,6 +66,16 @@ export const FlowOptionsSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("Leave this flow out of the flow set (it is neither linted nor promoted)."),
+  values: FlowValuesSchema,
+  environments: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be an environment name"),
+      z.strictObject({ values: FlowValuesSchema }),
+    )
+    .default({})
+    .describe(
+      "Per environment: values for this flow in that environment, over `values` and the environment's values.",
+    ),
 });
 /** See {@link FlowOptionsSchema}. */
 export type FlowOptions = z.infer<typeof FlowOptionsSchema>;
@@ -69,9 +89,16 @@ export const FlowSetManifestSchema = z
     include: z
       .array(GlobSchema)
       .min(1)
-      .default(["flows/**/*.yaml"])
-      .describe("Which files are flows. Default: flows/**/*.yaml."),
+      .default(["flows/**/*.{yaml,yml}"])
+      .describe("Which files are flows. Default: flows/**/*.{yaml,yml}."),
     exclude: z.array(GlobSchema).default([]).describe("Files matching include that are not flows after all."),
+    placeholderSyntax: z
+      .array(z.enum(["{{key}}", "${key}"]))
+      .min(1)
+      .default(["{{key}}"])
+      .describe(
+        "Placeholder syntaxes substituted in flow files: {{key}} (Archy, Terraform substitutions) and/or ${key} (Terraform templatefile()). Default: {{key}}.",
+      ),
     flows: z
       .record(z.string().min(1), FlowOptionsSchema)
       .default({})
@@ -85,10 +112,6 @@ export type FlowSetManifest = z.infer<typeof FlowSetManifestSchema>;
 export const DEFAULT_MANIFEST: FlowSetManifest = FlowSetManifestSchema.parse({
   apiVersion: FLOWSET_API_VERSION,
   kind: "FlowSet",
-});
-
-const ScalarValueSchema = z.union([z.string(), z.number(), z.boolean()], {
-  error: "must be a string, number or boolean",
 });
 
 /**

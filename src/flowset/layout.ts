@@ -1,6 +1,8 @@
 import { checkFlowPath, readFlowSet, type FlowSetFile } from "../source/read-flow-set.js";
 import { globToRegExp, matchesAny } from "./glob.js";
+import type { Finding } from "./findings.js";
 import { LayoutError, parseLayoutFile } from "./layout-file.js";
+import { flowsFolders, leftOutFinding, leftOutReason, nonYamlFiles, underFolders } from "./layout-report.js";
 import {
   DEFAULT_MANIFEST,
   EnvironmentFileSchema,
@@ -8,12 +10,13 @@ import {
   type DependsOn,
   secretKeysOf,
   type EnvironmentFile,
+  type FlowOptions,
   type FlowSetManifest,
 } from "./layout-schema.js";
 
 /**
  * The repository layout (docs/repository-layout.md): under the flow path sit an optional manifest
- * `ivr-promoter.yaml`, the flows (`flows/**\/*.yaml` unless the manifest says otherwise) and one
+ * `ivr-promoter.yaml`, the flows (`flows/**\/*.{yaml,yml}` unless the manifest says otherwise) and one
  * `environments/<name>.yaml` per environment. `loadRepoLayout` turns that into the input of
  * `buildFlowSet`: the flow files, the values of the chosen environment, and the manifest's extras.
  */
@@ -44,8 +47,20 @@ export interface RepoLayout {
   /** Manifest `dependsOn`, keyed by the depending flow's file path (as in `files[].path`). */
   extraDependsOn: Record<string, DependsOn[]>;
   environment: LayoutEnvironment;
+  /**
+   * Manifest per-flow values for `envName` (file path → key → value): `flows.<key>.values`, then
+   * `flows.<key>.environments.<envName>.values` over them; buildFlowSet layers them over `values`.
+   */
+  fileValues: Record<string, Record<string, string>>;
+  /** Manifest `placeholderSyntax`: the placeholder syntaxes buildFlowSet substitutes. */
+  placeholderSyntax: FlowSetManifest["placeholderSyntax"];
   /** Flow files the manifest marks `skip: true`. */
   skipped: string[];
+  /**
+   * `FileLeftOut` warnings: every file under the flows folder that is not a flow of the set (excluded,
+   * matching no include glob, not YAML, `skip: true`), so nothing is left out silently.
+   */
+  layoutFindings: Finding[];
 }
 
 /**
@@ -89,16 +104,56 @@ export async function loadRepoLayout(
     if (name !== envName) otherEnvironments[name] = stringify(env.data.values);
   }
 
-  const candidates = selectFlowFiles(tree.files, manifest, shown);
+  const candidates = selectFlowFiles(tree.files, manifest, shown, manifestText !== undefined);
   const options = resolveFlowOptions(manifest, candidates, values, shown(MANIFEST_FILE));
+  checkFlowEnvironments(manifest, new Set(environments.keys()), shown(MANIFEST_FILE));
   const skipped = candidates.filter((f) => options.get(f.path)?.skip).map((f) => f.path);
   const files = candidates.filter((f) => !options.get(f.path)?.skip);
   const extraDependsOn: Record<string, DependsOn[]> = {};
+  const fileValues: Record<string, Record<string, string>> = {};
   for (const file of files) {
-    const dependsOn = options.get(file.path)?.dependsOn ?? [];
+    const opts = options.get(file.path);
+    const dependsOn = opts?.dependsOn ?? [];
     if (dependsOn.length > 0) extraDependsOn[file.path] = dependsOn;
+    const own = { ...opts?.values, ...opts?.environments[envName]?.values };
+    if (Object.keys(own).length > 0) fileValues[file.path] = stringify(own);
   }
-  return { files, values, otherEnvironments, manifest, extraDependsOn, environment, skipped };
+  const layoutFindings = await leftOutFindings(tree, manifest, skipped, shown);
+  return {
+    files,
+    values,
+    fileValues,
+    otherEnvironments,
+    manifest,
+    extraDependsOn,
+    environment,
+    skipped,
+    layoutFindings,
+    placeholderSyntax: manifest.placeholderSyntax,
+  };
+}
+
+async function leftOutFindings(
+  tree: { dir: string; files: readonly FlowSetFile[] },
+  manifest: FlowSetManifest,
+  skipped: readonly string[],
+  shown: (rel: string) => string,
+): Promise<Finding[]> {
+  const folders = flowsFolders(manifest.include);
+  const findings: Finding[] = [];
+  for (const file of tree.files) {
+    if (file.path === MANIFEST_FILE || ENVIRONMENT_FILE.test(file.path)) continue;
+    const reason = skipped.includes(file.path)
+      ? "the manifest marks it skip: true"
+      : underFolders(file.path, folders)
+        ? leftOutReason(file.path, manifest)
+        : undefined;
+    if (reason !== undefined) findings.push(leftOutFinding(shown(file.path), reason));
+  }
+  for (const path of await nonYamlFiles(tree.dir, folders)) {
+    findings.push(leftOutFinding(shown(path), "not a YAML file (only .yaml and .yml files are read)"));
+  }
+  return findings;
 }
 
 interface LoadedEnvironment {
@@ -162,6 +217,7 @@ function selectFlowFiles(
   files: readonly FlowSetFile[],
   manifest: FlowSetManifest,
   shown: (rel: string) => string,
+  hasManifest: boolean,
 ): FlowSetFile[] {
   const include = manifest.include.map(globToRegExp);
   const exclude = manifest.exclude.map(globToRegExp);
@@ -173,6 +229,13 @@ function selectFlowFiles(
       matchesAny(f.path, include) &&
       !matchesAny(f.path, exclude),
   );
+  if (selected.length === 0 && !hasManifest) {
+    // Without a manifest, naming ivr-promoter.yaml would send the reader to a file that does not exist.
+    throw new LayoutError(
+      shown("flows"),
+      `no flow files: without ${MANIFEST_FILE} the layout reads ${manifest.include.join(", ")}, and nothing matches`,
+    );
+  }
   if (selected.length === 0) {
     throw new LayoutError(
       shown(MANIFEST_FILE),
@@ -188,8 +251,8 @@ function resolveFlowOptions(
   candidates: readonly FlowSetFile[],
   values: Readonly<Record<string, string>>,
   manifestFile: string,
-): Map<string, { skip: boolean; dependsOn: DependsOn[] }> {
-  const options = new Map<string, { skip: boolean; dependsOn: DependsOn[] }>();
+): Map<string, FlowOptions> {
+  const options = new Map<string, FlowOptions>();
   const names = new Map(candidates.map((f) => [f.path, flowNameOf(f.text, values)]));
   for (const [key, opts] of Object.entries(manifest.flows)) {
     // Names compare like buildFlowSet compares them: trimmed, case-insensitive.
@@ -204,14 +267,34 @@ function resolveFlowOptions(
       );
     }
     for (const path of matched) {
-      const current = options.get(path) ?? { skip: false, dependsOn: [] };
+      const current = options.get(path) ?? { skip: false, dependsOn: [], values: {}, environments: {} };
+      // A path key and a name key can both mean one file: merge, the later key's values winning.
+      const environments = { ...current.environments };
+      for (const [env, e] of Object.entries(opts.environments)) {
+        environments[env] = { values: { ...environments[env]?.values, ...e.values } };
+      }
       options.set(path, {
         skip: current.skip || opts.skip,
         dependsOn: [...current.dependsOn, ...opts.dependsOn],
+        values: { ...current.values, ...opts.values },
+        environments,
       });
     }
   }
   return options;
+}
+
+/** `flows.<key>.environments.<name>` must name an environment file: a typo would silently do nothing. */
+function checkFlowEnvironments(manifest: FlowSetManifest, known: ReadonlySet<string>, file: string): void {
+  for (const [key, opts] of Object.entries(manifest.flows)) {
+    for (const env of Object.keys(opts.environments)) {
+      if (known.has(env)) continue;
+      throw new LayoutError(
+        file,
+        `flows[${JSON.stringify(key)}].environments.${env}: no such environment (environments/${env}.yaml)`,
+      );
+    }
+  }
 }
 
 /**
@@ -232,7 +315,11 @@ export function flowNameOf(text: string, values: Readonly<Record<string, string>
     const value = new RegExp(`^${indent}name:\\s*(.*?)\\s*$`).exec(line)?.[1];
     if (value === undefined) continue;
     const unquoted = /^(["'])(.*)\1$/.exec(value)?.[2] ?? value;
-    return unquoted.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
+    // Both syntaxes: a name key only matches when the value is known, so `${key}` cannot mislead here.
+    return unquoted.replace(
+      /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}|\$\{\s*([A-Za-z0-9_.-]+)\s*\}/g,
+      (whole, a: string | undefined, b: string | undefined) => values[a ?? b ?? ""] ?? whole,
+    );
   }
   return undefined;
 }

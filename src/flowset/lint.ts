@@ -2,6 +2,8 @@ import type { ParsedArchyDocument } from "./archy.js";
 import type { FlowParseError } from "./errors.js";
 import type { Finding } from "./findings.js";
 import type { GraphFlow, TypeMismatch } from "./graph.js";
+import { hardCodedIdHint, internalIdRule } from "./id-rules.js";
+import { dynamicLookups, idsInByIdCalls } from "./reference-rules.js";
 import type { SubstitutionValues } from "./render.js";
 import { scalarSites, type ScalarSite } from "./yaml-scalars.js";
 
@@ -51,16 +53,22 @@ export function lintFlowContent(
     for (const match of site.text.matchAll(UUID)) {
       const uuid = match[0];
       if (!sourceText.includes(uuid)) continue;
-      const whole = site.text.trim().toLowerCase() === uuid.toLowerCase();
+      // A literal id passed to a lookup by id is as hard-coded as a whole-value id.
+      const byIdCall =
+        site.isExpression && idsInByIdCalls(site.text).some((id) => id.toLowerCase() === uuid.toLowerCase());
+      const whole = byIdCall || site.text.trim().toLowerCase() === uuid.toLowerCase();
+      // Flow-internal ids (id-rules.ts) travel with the flow; only ids of org objects differ per org.
+      if (whole && internalIdRule(site.path)) continue;
       findings.push({
         ...base,
         severity: whole ? "error" : "warning",
         code: "HardCodedUuid",
         message: whole
-          ? `hard-coded id ${uuid}: ids differ between orgs; reference the object by name or use a {{placeholder}}`
+          ? `hard-coded id ${uuid}: ids differ between orgs; ${hardCodedIdHint(site.path)}`
           : `text contains the id ${uuid}; if it names an org object, it will not exist in other orgs`,
       });
     }
+    findings.push(...dynamicFindings(site, base));
     const owners = namesSomething(site, parsed.flow.archyType)
       ? (foreign.get(site.text.trim()) ?? expressionMatch(site.isExpression, site.text, foreign))
       : undefined;
@@ -77,6 +85,30 @@ export function lintFlowContent(
     }
   }
   return findings;
+}
+
+/** Lookups by a name known only at run time: reported (never silently skipped) as not checked. */
+function dynamicFindings(site: ScalarSite, base: Omit<Finding, "severity" | "code" | "message">): Finding[] {
+  const found: Finding[] = [];
+  if (site.isExpression) {
+    for (const { fn, argument } of dynamicLookups(site.text)) {
+      found.push({
+        ...base,
+        severity: "warning",
+        code: "DynamicReference",
+        message: `${fn}(${argument}) looks an object up by a value known only at run time: dynamic, not checked before promotion`,
+      });
+    }
+  }
+  if (!site.isKey && /\.find[A-Za-z]+\.findName\.exp$/.test(site.path)) {
+    found.push({
+      ...base,
+      severity: "warning",
+      code: "DynamicReference",
+      message: `findName is an expression (${site.text.trim()}): the name is known only at run time; dynamic, not checked before promotion`,
+    });
+  }
+  return found;
 }
 
 /** Flow-ref keys whose bare `name:` child names a flow (`targetFlow: name: X`). */

@@ -30,6 +30,16 @@ export interface Placeholder {
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * The placeholder syntaxes: `{{key}}` (Archy, Terraform `substitutions`) and `${key}` (Terraform
+ * `templatefile()`). The manifest's `placeholderSyntax` says which ones a repository substitutes.
+ */
+export type PlaceholderSyntax = "{{key}}" | "${key}";
+const DELIMITERS: Record<PlaceholderSyntax, { open: string; close: string }> = {
+  "{{key}}": { open: "{{", close: "}}" },
+  "${key}": { open: "${", close: "}" },
+};
 const BLOCK_INDICATOR = /^[|>][-+0-9]*\s*(#.*)?$/;
 
 /** True when a scalar may begin after `prefix` (start of line, after `key: `, `- `, `? `, `[`, `{`, `,`). */
@@ -48,9 +58,22 @@ function blockParentIndent(line: string): number {
   return indent + dashes.length;
 }
 
-/** Scans `text` for placeholders, tracking quotes (also across lines), comments and block scalars. */
-export function scanPlaceholders(text: string): Placeholder[] {
+/**
+ * Scans `text` for placeholders of `syntaxes`, tracking quotes (also across lines), comments and
+ * block scalars.
+ */
+export function scanPlaceholders(
+  text: string,
+  syntaxes: readonly PlaceholderSyntax[] = ["{{key}}"],
+): Placeholder[] {
   const found: Placeholder[] = [];
+  const delimiters = syntaxes.map((s) => DELIMITERS[s]);
+  const openerAt = (line: string, i: number): { open: string; close: string } | undefined =>
+    delimiters.find((d) => line.startsWith(d.open, i));
+  const nextOpen = (line: string, from: number): number => {
+    const at = delimiters.map((d) => line.indexOf(d.open, from)).filter((i) => i >= 0);
+    return at.length > 0 ? Math.min(...at) : -1;
+  };
   let quote: '"' | "'" | null = null;
   let blockIndent: number | null = null;
   let offset = 0;
@@ -60,7 +83,9 @@ export function scanPlaceholders(text: string): Placeholder[] {
     offset += line.length + 1;
     const push = (start: number, end: number, context: PlaceholderContext, atScalarStart = false): void => {
       const raw = line.slice(start, end);
-      const inner = raw.startsWith("{{") && raw.endsWith("}}") ? raw.slice(2, -2).trim() : undefined;
+      const d = openerAt(line, start);
+      const closed = d !== undefined && raw.length >= d.open.length + d.close.length && raw.endsWith(d.close);
+      const inner = closed ? raw.slice(d.open.length, -d.close.length).trim() : undefined;
       const key = inner !== undefined && KEY.test(inner) ? inner : undefined;
       found.push({
         raw,
@@ -74,15 +99,15 @@ export function scanPlaceholders(text: string): Placeholder[] {
       });
     };
     const closeOf = (from: number): number => {
-      const close = line.indexOf("}}", from + 2);
-      return close < 0 ? line.length : close + 2;
+      const d = openerAt(line, from) ?? DELIMITERS["{{key}}"];
+      const close = line.indexOf(d.close, from + d.open.length);
+      return close < 0 ? line.length : close + d.close.length;
     };
 
     if (blockIndent !== null) {
       const indent = line.length - line.trimStart().length;
       if (line.trim() === "" || indent > blockIndent) {
-        for (let i = line.indexOf("{{"); i >= 0; i = line.indexOf("{{", closeOf(i)))
-          push(i, closeOf(i), "block");
+        for (let i = nextOpen(line, 0); i >= 0; i = nextOpen(line, closeOf(i))) push(i, closeOf(i), "block");
         return;
       }
       blockIndent = null;
@@ -92,7 +117,7 @@ export function scanPlaceholders(text: string): Placeholder[] {
       if (quote === '"') {
         if (ch === "\\") i++;
         else if (ch === '"') quote = null;
-        else if (line.startsWith("{{", i)) {
+        else if (openerAt(line, i)) {
           push(i, Math.min(closeOf(i), endOfQuote(line, i, '"')), "double");
           i = found.at(-1)!.end - lineStart - 1;
         }
@@ -101,7 +126,7 @@ export function scanPlaceholders(text: string): Placeholder[] {
       if (quote === "'") {
         if (ch === "'" && line[i + 1] === "'") i++;
         else if (ch === "'") quote = null;
-        else if (line.startsWith("{{", i)) {
+        else if (openerAt(line, i)) {
           push(i, Math.min(closeOf(i), endOfQuote(line, i, "'")), "single");
           i = found.at(-1)!.end - lineStart - 1;
         }
@@ -109,7 +134,7 @@ export function scanPlaceholders(text: string): Placeholder[] {
       }
       const prefix = line.slice(0, i);
       if (ch === "#" && (i === 0 || /\s/.test(line[i - 1] ?? ""))) {
-        for (let j = line.indexOf("{{", i); j >= 0; j = line.indexOf("{{", closeOf(j)))
+        for (let j = nextOpen(line, i); j >= 0; j = nextOpen(line, closeOf(j)))
           push(j, closeOf(j), "comment");
         return;
       }
@@ -117,7 +142,7 @@ export function scanPlaceholders(text: string): Placeholder[] {
         quote = ch;
         continue;
       }
-      if (line.startsWith("{{", i)) {
+      if (openerAt(line, i)) {
         const end = closeOf(i);
         const atStart = scalarMayStartAfter(prefix);
         const suffix = line.slice(end);

@@ -122,9 +122,50 @@ const STRING_LITERAL = /"(?:[^"\\]|\\.)*"/g;
 /** `Prompt.Name` is a user prompt by name; `PromptSystem.x` is built in (the dot must follow "Prompt"). */
 const USER_PROMPT = /\bPrompt\.([A-Za-z_][A-Za-z0-9_]*)/g;
 
+/**
+ * Lookups by id with a literal argument (`FindQueueById("…")`): the id is hard-coded (lint flags it)
+ * and is still reported as a reference, marked `byId`, so preflight can check it exists.
+ */
+const FIND_BY_ID_FUNCTIONS: Readonly<Record<string, ReferenceKind>> = {
+  FindQueueById: "queue",
+  FindUserById: "user",
+  FindGroupById: "group",
+};
+const FIND_BY_ID_CALL = new RegExp(
+  `\\b(${Object.keys(FIND_BY_ID_FUNCTIONS).join("|")})\\s*\\(\\s*"((?:[^"\\\\]|\\\\.)*)"\\s*\\)`,
+  "g",
+);
+/** Any lookup call (by name or id), whatever its argument, to find the ones whose argument is not a literal. */
+const ANY_FIND_CALL = new RegExp(
+  `\\b(${[...Object.keys(FIND_FUNCTIONS), ...Object.keys(FIND_BY_ID_FUNCTIONS)].join("|")})\\s*\\(\\s*([^)\\s][^)]*)\\)`,
+  "g",
+);
+
+/** Lookups whose argument is not a string literal (`FindQueue(Flow.queueName)`): dynamic, not checked. */
+export function dynamicLookups(expression: string): Array<{ fn: string; argument: string }> {
+  const found: Array<{ fn: string; argument: string }> = [];
+  for (const m of expression.matchAll(ANY_FIND_CALL)) {
+    const argument = (m[2] ?? "").trim();
+    if (!/^"(?:[^"\\]|\\.)*"$/.test(argument)) found.push({ fn: m[1] ?? "", argument });
+  }
+  return found;
+}
+
+/** Ids passed as literals to lookups by id, e.g. `FindQueueById("3fa8…")`. */
+export function idsInByIdCalls(expression: string): string[] {
+  return [...expression.matchAll(FIND_BY_ID_CALL)].map((m) => (m[2] ?? "").trim()).filter(Boolean);
+}
+
 /** Names an expression refers to with literal arguments: `FindQueue("X")`, `ToAudio(Prompt.Welcome)`. */
-export function referencesInExpression(expression: string): Array<{ kind: ReferenceKind; name: string }> {
-  const found: Array<{ kind: ReferenceKind; name: string }> = [];
+export function referencesInExpression(
+  expression: string,
+): Array<{ kind: ReferenceKind; name: string; byId?: true }> {
+  const found: Array<{ kind: ReferenceKind; name: string; byId?: true }> = [];
+  for (const match of expression.matchAll(FIND_BY_ID_CALL)) {
+    const kind = FIND_BY_ID_FUNCTIONS[match[1] ?? ""];
+    const id = (match[2] ?? "").trim();
+    if (kind && id) found.push({ kind, name: id, byId: true });
+  }
   for (const match of expression.matchAll(FIND_CALL)) {
     const kind = FIND_FUNCTIONS[match[1] ?? ""];
     const name = (match[2] ?? "").replace(/\\(.)/g, "$1");

@@ -96,11 +96,14 @@ function child(walk: Walk, map: YAMLMap, key: string): unknown {
 
 function add(walk: Walk, ref: Omit<FlowReference, "line"> & { line: number | undefined }): void {
   if (!ref.name.trim()) return;
-  const id = [ref.kind, ref.category ?? "", ref.name, ref.flowType ?? ""].join("\u0000");
+  const id = [ref.kind, ref.category ?? "", ref.name, ref.flowType ?? "", ref.byId ? "id" : ""].join(
+    "\u0000",
+  );
   if (walk.refs.has(id)) return;
   const clean: FlowReference = { kind: ref.kind, name: ref.name, path: ref.path };
   if (ref.category !== undefined) clean.category = ref.category;
   if (ref.flowType !== undefined) clean.flowType = ref.flowType;
+  if (ref.byId) clean.byId = true;
   if (ref.line !== undefined) clean.line = ref.line;
   walk.refs.set(id, clean);
 }

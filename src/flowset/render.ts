@@ -1,6 +1,6 @@
 import { parseDocument } from "yaml";
 import type { Finding } from "./findings.js";
-import { scanPlaceholders, type Placeholder } from "./placeholders.js";
+import { scanPlaceholders, type Placeholder, type PlaceholderSyntax } from "./placeholders.js";
 
 /**
  * Per-environment substitution of `{{key}}` placeholders, on the TEXT before YAML parsing — the way
@@ -35,6 +35,8 @@ export interface RenderOptions {
   file: string;
   /** Environment name, for messages. */
   environment?: string;
+  /** The syntaxes substituted (manifest `placeholderSyntax`); default `{{key}}` only. */
+  placeholderSyntax?: readonly PlaceholderSyntax[];
 }
 
 /** Renders one flow file's text for one environment; never throws for bad input (see `findings`). */
@@ -43,7 +45,7 @@ export function renderFlowText(
   values: SubstitutionValues,
   options: RenderOptions,
 ): RenderResult {
-  const placeholders = scanPlaceholders(text);
+  const placeholders = scanPlaceholders(text, options.placeholderSyntax);
   const findings: Finding[] = [];
   const usedKeys = new Set<string>();
   const env = options.environment ? `environment "${options.environment}"` : "the environment";

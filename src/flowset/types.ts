@@ -35,6 +35,8 @@ export const FlowReferenceSchema = z.object({
    * when the referencing construct fixes it; absent when any type with that name matches.
    */
   flowType: z.string().optional(),
+  /** The reference names the object by id (`FindQueueById("…")`): `name` holds the id. */
+  byId: z.boolean().optional(),
   /** 1-based line in the rendered file, when known. */
   line: z.number().int().positive().optional(),
   /** Dotted path of the reference inside the document, for messages (e.g. `inboundCall.menus[0]...`). */

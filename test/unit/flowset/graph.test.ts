@@ -37,8 +37,8 @@ describe("buildDependencyGraph", () => {
     ]);
     expect(graph.edges.map((e) => `${e.from}->${e.to}`)).toEqual(["a.yaml->b.yaml", "c.yaml->b.yaml"]);
     expect(graph.external).toEqual([
-      { reference: ref("Elsewhere"), usedBy: ["a.yaml"] },
-      { reference: queue, usedBy: ["a.yaml", "c.yaml"] },
+      { reference: ref("Elsewhere"), usedBy: ["a.yaml"], byFlow: { "a.yaml": ref("Elsewhere") } },
+      { reference: queue, usedBy: ["a.yaml", "c.yaml"], byFlow: { "a.yaml": queue, "c.yaml": queue } },
     ]);
     expect(graph.mismatches).toEqual([]);
   });

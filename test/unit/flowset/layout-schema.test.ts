@@ -21,9 +21,9 @@ describe("layout JSON Schemas", () => {
     expect(manifest).toMatchObject({
       additionalProperties: false,
       required: ["apiVersion", "kind"],
-      properties: { include: { default: ["flows/**/*.yaml"] } },
+      properties: { include: { default: ["flows/**/*.{yaml,yml}"] } },
     });
-    expect(DEFAULT_MANIFEST.include).toEqual(["flows/**/*.yaml"]);
+    expect(DEFAULT_MANIFEST.include).toEqual(["flows/**/*.{yaml,yml}"]);
   });
 });
 

@@ -83,7 +83,7 @@ describe("loadRepoLayout", () => {
     expect(layout.values).toEqual({ prefix: "DEV ", retries: "3", enabled: "true" });
     expect(layout.otherEnvironments).toEqual({ prod: { prefix: "", retries: "5", enabled: "false" } });
     expect(layout.environment.description).toBeUndefined();
-    expect(layout.manifest).toMatchObject({ include: ["flows/**/*.yaml"], exclude: [], flows: {} });
+    expect(layout.manifest).toMatchObject({ include: ["flows/**/*.{yaml,yml}"], exclude: [], flows: {} });
     expect(layout.extraDependsOn).toEqual({});
   });
 
