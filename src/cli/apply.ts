@@ -5,16 +5,18 @@ import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion
 import { hasChanges, renderPlan } from "./render-plan.js";
 import { recordRestored, writeInventory } from "./state.js";
 import { ApplyFailedError } from "../engine/errors.js";
+import { EXIT } from "./exit-codes.js";
 
 const HELP = `usage: ivr-promoter apply --env NAME (--dir DIR | --repo URL [--branch B]) TARGET [options]
 
 Promotes the flow set to the target org: plan, preflight (nothing is written if anything fails),
 then imports in dependency order under the shared rate limiter. If any flow fails, every flow this
 run changed is put back on its previous published version (created flows are deleted).
-Exit status: 0 applied (or nothing to do), 2 usage error, 3 failed (the org is as before).
+Exit status: 0 applied (or nothing to do), 1 --dry-run with changes, 2 usage or config error,
+3 failed (the org is as before).
 
 ${PROMOTION_HELP}
-  --dry-run                 plan and preflight only (same as 'plan')
+  --dry-run                 plan and preflight only (same as 'plan', exit 1 when there are changes)
   --approve HASH            apply only if the plan's hash is HASH (from 'plan --output json')`;
 
 /** `ivr-promoter apply`: the whole promotion, with live progress. */
@@ -37,8 +39,10 @@ export const applyCommand: Command = {
     };
     if (values["dry-run"]) {
       const planned = await planPromotion(client, prepared.request, { check: true });
-      ctx.stdout.write(renderPlan(planned.plan));
-      return 0;
+      if (values.output === "json") ctx.stdout.write(`${JSON.stringify({ plan: planned.plan }, null, 2)}\n`);
+      else ctx.stdout.write(renderPlan(planned.plan));
+      // Exactly like plan: a dry run is a plan, and scripts test it the same way.
+      return hasChanges(planned.plan) ? EXIT.changes : EXIT.ok;
     }
     const text = values.output !== "json";
     let writes = 0;

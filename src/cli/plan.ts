@@ -7,7 +7,7 @@ const HELP = `usage: ivr-promoter plan --env NAME (--dir DIR | --repo URL [--bra
 
 Shows what apply would do (like 'flux diff'), after the same preflight apply runs: every by-name
 reference checked in the target org, locks checked. Writes nothing to the org.
-Exit status: 0 no changes, 1 changes, 2 usage error, 3 the flow set, target or preflight failed.
+Exit status: 0 no changes, 1 changes, 2 usage or config error, 3 the target or preflight failed.
 
 ${PROMOTION_HELP}
   --verbose                 list unchanged flows too`;
