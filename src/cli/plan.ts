@@ -1,5 +1,6 @@
 import { planPromotion } from "../engine/promote.js";
 import { parseCommandArgs, type Command } from "./command.js";
+import { reporting } from "./failure.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan } from "./render-plan.js";
 
@@ -22,17 +23,19 @@ export const planCommand: Command = {
       ctx.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const prepared = await preparePromotion(values, ctx);
-    const planned = await planPromotion(prepared.target.client, prepared.request, { check: true });
-    if (values.output === "json") {
-      const warnings = [...prepared.loaded.warnings, ...(planned.preflight?.warnings ?? [])];
-      ctx.stdout.write(`${JSON.stringify({ plan: planned.plan, warnings }, null, 2)}\n`);
-    } else {
-      for (const w of planned.preflight?.warnings ?? [])
-        ctx.stderr.write(`warning: ${w.flow}: ${w.message}\n`);
-      ctx.stdout.write(renderPlan(planned.plan, { verbose: values.verbose === true }));
-    }
-    return hasChanges(planned.plan) ? 1 : 0;
+    return reporting(values.output, ctx, async () => {
+      const prepared = await preparePromotion(values, ctx);
+      const planned = await planPromotion(prepared.target.client, prepared.request, { check: true });
+      if (values.output === "json") {
+        const warnings = [...prepared.loaded.warnings, ...(planned.preflight?.warnings ?? [])];
+        ctx.stdout.write(`${JSON.stringify({ plan: planned.plan, warnings }, null, 2)}\n`);
+      } else {
+        for (const w of planned.preflight?.warnings ?? [])
+          ctx.stderr.write(`warning: ${w.flow}: ${w.message}\n`);
+        ctx.stdout.write(renderPlan(planned.plan, { verbose: values.verbose === true }));
+      }
+      return hasChanges(planned.plan) ? 1 : 0;
+    });
   },
 };
 
