@@ -18,6 +18,9 @@ export const EnvConfigSchema = z.object({
   cacheDir: z.string().optional(),
   /** CLI: base of the per-user state directory (`XDG_STATE_HOME`; default ~/.local/state). */
   stateHome: z.string().optional(),
+  /** CLI output: `NO_COLOR` (any value: no ANSI styling) and `FORCE_COLOR` (styling even into a pipe). */
+  noColor: z.string().optional(),
+  forceColor: z.string().optional(),
   /** Operator: namespaces to watch (comma-separated; empty = all). */
   watchNamespaces: z.string().optional(),
   /** Operator: kubeconfig file list (`KUBECONFIG`, colon-separated), checked before client-node loads it. */
@@ -42,6 +45,8 @@ const ENV_NAMES: Record<keyof EnvConfig, string> = {
   genesysRegion: "GENESYS_REGION",
   cacheDir: "IVR_PROMOTER_CACHE_DIR",
   stateHome: "XDG_STATE_HOME",
+  noColor: "NO_COLOR",
+  forceColor: "FORCE_COLOR",
   watchNamespaces: "IVR_PROMOTER_WATCH_NAMESPACES",
   kubeconfig: "KUBECONFIG",
   podName: "POD_NAME",

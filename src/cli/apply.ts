@@ -3,10 +3,11 @@ import { parseCommandArgs, type Command } from "./command.js";
 import { reporting } from "./failure.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
-import { hasChanges, renderPlan } from "./render-plan.js";
+import { hasChanges, renderPlan, shortRev } from "./render-plan.js";
 import { recordRestored, writeInventory } from "./state.js";
 import { ApplyFailedError } from "../engine/errors.js";
 import { EXIT } from "./exit-codes.js";
+import { colorEnabled } from "./style.js";
 
 const HELP = `usage: ivr-promoter apply --env NAME (--dir DIR | --repo URL [--branch B]) TARGET [options]
 
@@ -36,7 +37,7 @@ export const applyCommand: Command = {
       // The total is known once the plan is; the printer is created lazily for that reason.
       let printer: ReturnType<typeof progressPrinter> | undefined;
       const progress: ReturnType<typeof progressPrinter> = (e) => {
-        printer ??= progressPrinter(ctx.stdout, writes);
+        printer ??= progressPrinter(ctx.stdout, writes, colorEnabled(ctx.stdout, ctx.env));
         printer(e);
       };
       if (values["dry-run"]) {
@@ -76,8 +77,8 @@ export const applyCommand: Command = {
         const s = outcome.plan.summary;
         ctx.stdout.write(
           hasChanges(outcome.plan)
-            ? `Applied revision ${prepared.request.revision} to ${prepared.request.target}: ${s.create} created, ${s.update + s.drifted} updated, ${s.prune} pruned, ${s.unchanged} unchanged.\n`
-            : `Nothing to do: ${prepared.request.target} already matches revision ${prepared.request.revision}.\n`,
+            ? `Applied revision ${shortRev(prepared.request.revision)} to ${prepared.request.target}: ${s.create} created, ${s.update + s.drifted} updated, ${s.prune} pruned, ${s.unchanged} unchanged.\n`
+            : `Nothing to do: ${prepared.request.target} already matches revision ${shortRev(prepared.request.revision)}.\n`,
         );
       }
       return 0;

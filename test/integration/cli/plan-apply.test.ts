@@ -91,7 +91,7 @@ describe("ivr-promoter plan / apply", () => {
       }),
     });
     const applied = await runCommand(applyCommand, args(), ENV);
-    expect(applied.stdout).toContain(`Applied revision ${sha}`);
+    expect(applied.stdout).toContain(`Applied revision ${sha.slice(0, 12)}`);
     expect(applied.stdout).toContain("0 created, 1 updated, 0 pruned, 2 unchanged.");
   });
 
