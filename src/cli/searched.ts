@@ -7,8 +7,11 @@ import { LayoutError } from "../flowset/layout-file.js";
  */
 export function withSearchedDir(err: unknown, root: string, path: string, env: string): unknown {
   if (!(err instanceof LayoutError) || !err.file?.endsWith(`environments/${env}.yaml`)) return err;
+  const message = err.message.slice(err.file.length + 2);
+  const where = ` in ${join(root, path, "environments")}`;
+  const at = message.indexOf(" (");
   return new LayoutError(
     err.file,
-    `${err.message.slice(err.file.length + 2)} in ${join(root, path, "environments")}`,
+    at < 0 ? `${message}${where}` : `${message.slice(0, at)}${where}${message.slice(at)}`,
   );
 }
