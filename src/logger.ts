@@ -39,7 +39,22 @@ export function createLogger(config: LoggerConfig): Logger {
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return config.destination ? pino(options, config.destination) : pino(options);
+  const root = config.destination ? pino(options, config.destination) : pino(options);
+  return withMergedChildBindings(root.child.bind(root), root);
+}
+
+/**
+ * pino appends a child's bindings to its parent's serialized ones, so a child that sets `component`
+ * again would write the key twice in one JSON line (which most log stores reject or mangle). Each
+ * child is therefore built from the root with the merged bindings: the innermost value wins, once.
+ */
+function withMergedChildBindings(rootChild: Logger["child"], logger: Logger): Logger {
+  const child = (bindings: Record<string, unknown>, opts?: Parameters<Logger["child"]>[1]): Logger =>
+    withMergedChildBindings(
+      rootChild,
+      rootChild({ ...logger.bindings(), ...bindings }, opts) as unknown as Logger,
+    );
+  return Object.assign(logger, { child }) as Logger;
 }
 
 /** A logger that discards everything, for library callers and tests that do not care. */

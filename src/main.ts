@@ -2,7 +2,8 @@
 import { loadEnvConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { COMMANDS } from "./cli/registry.js";
-import { UsageError, type CommandContext } from "./cli/command.js";
+import type { CommandContext } from "./cli/command.js";
+import { EXIT, exitCodeFor } from "./cli/exit-codes.js";
 import { isPromoterError } from "./errors.js";
 import { oneLine } from "./redact.js";
 
@@ -28,7 +29,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = loadEnvConfig();
   knownSecrets = [env.genesysClientSecret ?? ""].filter(Boolean);
-  const logger = createLogger({ level: env.logLevel, destination: process.stderr });
+  // The operator's logs are its output; a CLI command's output is for people, so only warnings and
+  // errors are logged there unless asked (IVR_PROMOTER_LOG_LEVEL).
+  const level = env.logLevel ?? (name === "operator" ? "info" : "warn");
+  const logger = createLogger({ level, destination: process.stderr });
   const controller = new AbortController();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => controller.abort(new Error(`received ${sig}`)));
@@ -50,19 +54,16 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const secrets = knownSecrets;
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof UsageError) {
-      process.stderr.write(`ivr-promoter: ${oneLine(message, 2000, secrets)}\n`);
-      process.exitCode = 2;
-    } else if (isPromoterError(err)) {
-      process.stderr.write(`ivr-promoter: ${err.code}: ${oneLine(message, 2000, secrets)}\n`);
-      process.exitCode = 3;
-    } else {
-      process.stderr.write(
-        `ivr-promoter: internal error (this is a bug): ${oneLine(message, 2000, secrets)}\n`,
-      );
+    const message = oneLine(err instanceof Error ? err.message : String(err), 2000, secrets);
+    const code = exitCodeFor(err);
+    process.exitCode = code;
+    if (code === EXIT.internal) {
+      process.stderr.write(`ivr-promoter: internal error (this is a bug): ${message}\n`);
       if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-      process.exitCode = 4;
+    } else if (code === EXIT.failed && isPromoterError(err)) {
+      process.stderr.write(`ivr-promoter: ${err.code}: ${message}\n`);
+    } else {
+      process.stderr.write(`ivr-promoter: ${message}\n`);
     }
   },
 );

@@ -9,11 +9,24 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(:[^\s/@]*)?@/gi, "$1***@"],
   // Authorization headers and bearer/basic tokens
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, "$1 ***"],
-  // key=value or "key": "value" forms of common secret names
+  // Values of secret-named keys in machine forms only: key=value (no spaces, as in a query string or
+  // a form body), "key": "value" / 'key': value (JSON, YAML flow), key: "value". Prose such as
+  // "missing client secret: set GENESYS_CLIENT_SECRET" has neither shape and is left alone.
   [
-    /((?:access_token|refresh_token|client_secret|clientSecret|password|token|secret)["']?\s*[:=]\s*["']?)[^"'\s&,}]+/gi,
+    /(\b(?:access_token|refresh_token|client_secret|clientSecret|password|token|secret)=)[^"'\s&,}]+/gi,
     "$1***",
   ],
+  [
+    /(["'](?:access_token|refresh_token|client_secret|clientSecret|password|token|secret)["']\s*:\s*["']?)[^"'\s&,}]+/gi,
+    "$1***",
+  ],
+  [
+    /(\b(?:access_token|refresh_token|client_secret|clientSecret|password|token|secret)\s*:\s*["'])[^"']+/gi,
+    "$1***",
+  ],
+  // Token-shaped strings wherever they appear: JWTs, GitHub and GitLab tokens.
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, "***"],
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,})\b/g, "***"],
   // presigned URL signatures
   [/([?&](?:X-Amz-Signature|X-Amz-Credential|signature|sig)=)[^&\s]+/gi, "$1***"],
 ];

@@ -1,20 +1,24 @@
 import { planPromotion, promote } from "../engine/promote.js";
 import { parseCommandArgs, type Command } from "./command.js";
+import { reporting } from "./failure.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
-import { hasChanges, renderPlan } from "./render-plan.js";
+import { hasChanges, renderPlan, shortRev } from "./render-plan.js";
 import { recordRestored, writeInventory } from "./state.js";
 import { ApplyFailedError } from "../engine/errors.js";
+import { EXIT } from "./exit-codes.js";
+import { colorEnabled } from "./style.js";
 
 const HELP = `usage: ivr-promoter apply --env NAME (--dir DIR | --repo URL [--branch B]) TARGET [options]
 
 Promotes the flow set to the target org: plan, preflight (nothing is written if anything fails),
 then imports in dependency order under the shared rate limiter. If any flow fails, every flow this
 run changed is put back on its previous published version (created flows are deleted).
-Exit status: 0 applied (or nothing to do), 2 usage error, 3 failed (the org is as before).
+Exit status: 0 applied (or nothing to do), 1 --dry-run with changes, 2 usage or config error,
+3 failed (the org is as before).
 
 ${PROMOTION_HELP}
-  --dry-run                 plan and preflight only (same as 'plan')
+  --dry-run                 plan and preflight only (same as 'plan', exit 1 when there are changes)
   --approve HASH            apply only if the plan's hash is HASH (from 'plan --output json')`;
 
 /** `ivr-promoter apply`: the whole promotion, with live progress. */
@@ -27,51 +31,58 @@ export const applyCommand: Command = {
       ctx.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const prepared = await preparePromotion(values, ctx);
-    const { client } = prepared.target;
-    // The total is known once the plan is; the printer is created lazily for that reason.
-    let printer: ReturnType<typeof progressPrinter> | undefined;
-    const progress: ReturnType<typeof progressPrinter> = (e) => {
-      printer ??= progressPrinter(ctx.stdout, writes);
-      printer(e);
-    };
-    if (values["dry-run"]) {
-      const planned = await planPromotion(client, prepared.request, { check: true });
-      ctx.stdout.write(renderPlan(planned.plan));
-      return 0;
-    }
-    const text = values.output !== "json";
-    let writes = 0;
-    const outcome = await promoteRecordingRestores(prepared.stateDir, prepared.org.id, () =>
-      promote(
-        client,
-        {
-          ...prepared.request,
-          onPlan: (plan) => {
-            writes = plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "prune").length;
-            if (text) ctx.stdout.write(renderPlan(plan));
+    return reporting(values.output, ctx, async () => {
+      const prepared = await preparePromotion(values, ctx);
+      const { client } = prepared.target;
+      // The total is known once the plan is; the printer is created lazily for that reason.
+      let printer: ReturnType<typeof progressPrinter> | undefined;
+      const progress: ReturnType<typeof progressPrinter> = (e) => {
+        printer ??= progressPrinter(ctx.stdout, writes, colorEnabled(ctx.stdout, ctx.env));
+        printer(e);
+      };
+      if (values["dry-run"]) {
+        const planned = await planPromotion(client, prepared.request, { check: true });
+        if (values.output === "json")
+          ctx.stdout.write(`${JSON.stringify({ plan: planned.plan }, null, 2)}\n`);
+        else ctx.stdout.write(renderPlan(planned.plan));
+        // Exactly like plan: a dry run is a plan, and scripts test it the same way.
+        return hasChanges(planned.plan) ? EXIT.changes : EXIT.ok;
+      }
+      const text = values.output !== "json";
+      let writes = 0;
+      const outcome = await promoteRecordingRestores(prepared.stateDir, prepared.org.id, () =>
+        promote(
+          client,
+          {
+            ...prepared.request,
+            onPlan: (plan) => {
+              writes = plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "prune").length;
+              if (text) ctx.stdout.write(renderPlan(plan));
+            },
+            onEvent: text ? (e) => progress(e) : undefined,
           },
-          onEvent: text ? (e) => progress(e) : undefined,
-        },
-        typeof values.approve === "string" ? values.approve : undefined,
-      ),
-    );
-    await writeInventory(prepared.stateDir, {
-      org: prepared.org,
-      revision: prepared.request.revision,
-      inventory: outcome.inventory,
-    });
-    if (values.output === "json") {
-      ctx.stdout.write(`${JSON.stringify({ plan: outcome.plan, inventory: outcome.inventory }, null, 2)}\n`);
-    } else {
-      const s = outcome.plan.summary;
-      ctx.stdout.write(
-        hasChanges(outcome.plan)
-          ? `Applied revision ${prepared.request.revision} to ${prepared.request.target}: ${s.create} created, ${s.update + s.drifted} updated, ${s.prune} pruned, ${s.unchanged} unchanged.\n`
-          : `Nothing to do: ${prepared.request.target} already matches revision ${prepared.request.revision}.\n`,
+          typeof values.approve === "string" ? values.approve : undefined,
+        ),
       );
-    }
-    return 0;
+      await writeInventory(prepared.stateDir, {
+        org: prepared.org,
+        revision: prepared.request.revision,
+        inventory: outcome.inventory,
+      });
+      if (values.output === "json") {
+        ctx.stdout.write(
+          `${JSON.stringify({ plan: outcome.plan, inventory: outcome.inventory }, null, 2)}\n`,
+        );
+      } else {
+        const s = outcome.plan.summary;
+        ctx.stdout.write(
+          hasChanges(outcome.plan)
+            ? `Applied revision ${shortRev(prepared.request.revision)} to ${prepared.request.target}: ${s.create} created, ${s.update + s.drifted} updated, ${s.prune} pruned, ${s.unchanged} unchanged.\n`
+            : `Nothing to do: ${prepared.request.target} already matches revision ${shortRev(prepared.request.revision)}.\n`,
+        );
+      }
+      return 0;
+    });
   },
 };
 

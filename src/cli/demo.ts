@@ -7,6 +7,7 @@ import { loadSeedFile, startEmulator, type EmulatorSeed } from "../emulator/inde
 import { applyCommand } from "./apply.js";
 import { parseCommandArgs, type Command, type CommandContext } from "./command.js";
 import { planCommand } from "./plan.js";
+import { bold, colorEnabled } from "./style.js";
 
 const HELP = `usage: ivr-promoter demo [--examples DIR] [--keep]
 
@@ -36,7 +37,8 @@ export const demoCommand: Command = {
     const seed = await loadSeedFile(join(examples, "emulator-seed.yaml"));
     const emulator = await startEmulator({ seed, logger: ctx.logger.child({ component: "emulator" }) });
     const work = await mkdtemp(join(tmpdir(), "ivr-promoter-demo-"));
-    const say = (text: string): void => void ctx.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+    const say = (text: string): void =>
+      void ctx.stdout.write(`\n${bold(`== ${text}`, colorEnabled(ctx.stdout, ctx.env))}\n`);
     try {
       say(
         `Genesys Cloud emulator at ${emulator.url} with orgs ${(seed.orgs ?? []).map((o) => o.name).join(", ")}`,
@@ -86,7 +88,8 @@ async function failedRelease(
   work: string,
   ctx: CommandContext,
 ): Promise<void> {
-  const say = (text: string): void => void ctx.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+  const say = (text: string): void =>
+    void ctx.stdout.write(`\n${bold(`== ${text}`, colorEnabled(ctx.stdout, ctx.env))}\n`);
   const client = (seed.orgs ?? []).find((o) => o.name === "prod")?.clients?.[0];
   if (!client) return;
   const git = simpleGit(repo);

@@ -1,12 +1,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { simpleGit } from "simple-git";
+import { defaultStateDir } from "../config.js";
 import { exportFromOrg, type ExportedFile } from "../engine/export.js";
 import { loadDesired } from "../engine/load.js";
 import { parseLayoutFile } from "../flowset/layout-file.js";
 import { EnvironmentFileSchema } from "../flowset/layout-schema.js";
 import { UsageError, parseCommandArgs, type Command } from "./command.js";
-import { writeInventory } from "./state.js";
+import { commitToBranch } from "./export-commit.js";
+import { mergeInventory } from "./state.js";
 import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags } from "./target.js";
 
 const HELP = `usage: ivr-promoter export --dir REPO --env NAME (--flow NAME... | --type T... | --all) TARGET [options]
@@ -20,11 +21,13 @@ dependencies in a header comment, writes the files in the repository layout, and
   --flow NAME               a flow to export (repeatable)
   --type T                  every published flow of this type (repeatable; e.g. inboundcall)
   --all                     every published flow
-  --branch B                commit to this branch (default ivr-export/<env>); created from HEAD if absent
+  --branch B                commit to this branch (default ivr-export/<env>; created from HEAD if absent)
+                            without switching to it: HEAD and the index stay as they are
   --message M               commit message
   --no-commit               write the files only
   --allow-unknown-dependencies   export flows whose dependencies dependency-tracking could not tell
-  --state-dir DIR           record the exported flows as applied, so 'plan' right after shows no change
+  --state-dir DIR           where the exported flows are recorded as applied, so 'plan' right after
+                            shows no change (default as for plan)
 ${TARGET_HELP}`;
 
 /** `ivr-promoter export`: org → Git. */
@@ -60,21 +63,21 @@ export const exportCommand: Command = {
       ctx.stdout.write(`exported ${file.key} → ${join(path, rel)}${literal}\n`);
     }
     const org = await target.client.organization();
-    if (values["state-dir"]) {
-      await writeInventory(resolve(values["state-dir"]), { org, inventory: files.map((f) => f.inventory) });
-    }
+    // Recorded as applied (merged into what was there), so a plan right after shows no change.
+    const stateDir = resolve(values["state-dir"] ?? defaultStateDir(ctx.env));
+    await mergeInventory(
+      stateDir,
+      org,
+      files.map((f) => f.inventory),
+    );
     if (values["no-commit"]) return 0;
-    const git = simpleGit(root);
     const branch = values.branch ?? `ivr-export/${values.env}`;
-    const branches = await git.branchLocal();
-    if (branches.current !== branch) {
-      await (branches.all.includes(branch) ? git.checkout(branch) : git.checkoutLocalBranch(branch));
-    }
-    await git.add(written);
     const message = values.message ?? `Export ${files.length} flow(s) from ${org.name} (${values.env})`;
-    const result = await git.commit(message, written);
+    const result = await commitToBranch(root, branch, written, message);
     ctx.stdout.write(
-      result.commit ? `committed ${result.commit} on ${branch}\n` : `no changes to commit on ${branch}\n`,
+      result.commit
+        ? `committed ${result.commit.slice(0, 12)} on ${branch} (HEAD unchanged; the files are also in the work tree)\n`
+        : `no changes to commit on ${branch}\n`,
     );
     return 0;
   },

@@ -7,6 +7,8 @@ import { loadRepoLayout } from "../flowset/layout.js";
 import { cliSecrets } from "./secrets.js";
 import { oneLine } from "../redact.js";
 import { UsageError, type Command } from "./command.js";
+import { withSearchedDir } from "./searched.js";
+import { exitCodeFor } from "./exit-codes.js";
 
 const HELP = `usage: ivr-promoter lint PATH --env NAME [--output text|json]
 
@@ -15,7 +17,8 @@ for one environment and checks it without talking to Genesys: placeholders, YAML
 hard-coded ids and other environments' values, duplicates, flow-to-flow references and cycles.
   --env NAME       environment to render for (environments/NAME.yaml)
   --output FORMAT  text (default): one line per finding, then a summary; json: everything as JSON
-Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error.`;
+Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error or unreadable layout
+(missing environment file, invalid manifest).`;
 
 interface LintArgs {
   path: string;
@@ -106,7 +109,7 @@ export const lintCommand: Command = {
       set = buildFlowSet({ ...layout, environment: args.env, valuesFile: layout.environment.file });
     } catch (err) {
       if (!isPromoterError(err)) throw err;
-      const finding = layoutFinding(args.path, err);
+      const finding = layoutFinding(args.path, withSearchedDir(err, resolve(args.path), ".", args.env));
       if (args.output === "json") {
         ctx.stdout.write(
           `${JSON.stringify({ environment: args.env, ok: false, findings: [finding] }, null, 2)}\n`,
@@ -114,7 +117,8 @@ export const lintCommand: Command = {
       } else {
         ctx.stdout.write(`${formatFinding(finding)}\n`);
       }
-      return 1;
+      // The set could not even be read (no environment file, unreadable manifest): a config error.
+      return exitCodeFor(err);
     }
     if (args.output === "json") {
       ctx.stdout.write(asJson(args, set));

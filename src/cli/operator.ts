@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startHttpServer } from "../controller/http-server.js";
 import { Operator } from "../controller/operator.js";
@@ -7,17 +9,39 @@ import { createIvrPromotionReconciler } from "../controller/reconciler.js";
 import { RateLimiterRegistry } from "../genesys/index.js";
 import { Metrics } from "../metrics.js";
 import type { Command } from "./command.js";
+import { ConfigError, portError } from "./exit-codes.js";
 import { OPERATOR_HELP, parseOperatorArgs } from "./operator-args.js";
 
 /** Mounted into every pod that has a ServiceAccount token: the sign of running in a cluster. */
 const IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-/** --kubeconfig, else in-cluster, else client-node's default loading ($KUBECONFIG, ~/.kube/config). */
-function loadKubeConfig(path: string | undefined): KubeConfig {
+/**
+ * --kubeconfig, else in-cluster, else client-node's default loading ($KUBECONFIG, ~/.kube/config).
+ * Without any of them client-node would silently aim at http://localhost:8080, so that is a config
+ * error naming the places looked at, as kubectl's "no configuration has been provided" is.
+ */
+function loadKubeConfig(path: string | undefined, envList: string | undefined): KubeConfig {
   const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else if (existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  if (path) {
+    if (!existsSync(path)) throw new ConfigError("KubeconfigMissing", `--kubeconfig ${path}: no such file`);
+    kc.loadFromFile(path);
+    return kc;
+  }
+  if (existsSync(IN_CLUSTER_TOKEN)) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  const candidates = envList
+    ? envList.split(delimiter).filter(Boolean)
+    : [join(homedir(), ".kube", "config")];
+  if (!candidates.some((f) => existsSync(f))) {
+    const where = envList ? `$KUBECONFIG (${envList})` : candidates[0];
+    throw new ConfigError(
+      "KubeconfigMissing",
+      `no kubeconfig: nothing at ${where} and not in a cluster; give --kubeconfig FILE or set KUBECONFIG`,
+    );
+  }
+  kc.loadFromDefault();
   return kc;
 }
 
@@ -39,7 +63,7 @@ export const operatorCommand: Command = {
       ctx.stdout.write(`${OPERATOR_HELP}\n`);
       return 0;
     }
-    const kubeConfig = loadKubeConfig(args.kubeconfig);
+    const kubeConfig = loadKubeConfig(args.kubeconfig, ctx.env.kubeconfig);
     const logger = ctx.logger;
     const metrics = new Metrics({ defaultMetrics: true });
     // The reconciler asks the operator (built next, around it) for the right to write, lazily: the
@@ -86,6 +110,8 @@ export const operatorCommand: Command = {
       readyz: () => operator.readyz(),
       beforeScrape: () => operator.refreshMetrics(),
       logger,
+    }).catch((err: unknown) => {
+      throw portError(err, `--http-addr ${args.httpHost ?? ""}:${args.httpPort}`, "--http-addr");
     });
     operator.start();
     logger.info(

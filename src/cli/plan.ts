@@ -1,5 +1,6 @@
 import { planPromotion } from "../engine/promote.js";
 import { parseCommandArgs, type Command } from "./command.js";
+import { reporting } from "./failure.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan } from "./render-plan.js";
 
@@ -7,7 +8,7 @@ const HELP = `usage: ivr-promoter plan --env NAME (--dir DIR | --repo URL [--bra
 
 Shows what apply would do (like 'flux diff'), after the same preflight apply runs: every by-name
 reference checked in the target org, locks checked. Writes nothing to the org.
-Exit status: 0 no changes, 1 changes, 2 usage error, 3 the flow set, target or preflight failed.
+Exit status: 0 no changes, 1 changes, 2 usage or config error, 3 the target or preflight failed.
 
 ${PROMOTION_HELP}
   --verbose                 list unchanged flows too`;
@@ -22,17 +23,19 @@ export const planCommand: Command = {
       ctx.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const prepared = await preparePromotion(values, ctx);
-    const planned = await planPromotion(prepared.target.client, prepared.request, { check: true });
-    if (values.output === "json") {
-      const warnings = [...prepared.loaded.warnings, ...(planned.preflight?.warnings ?? [])];
-      ctx.stdout.write(`${JSON.stringify({ plan: planned.plan, warnings }, null, 2)}\n`);
-    } else {
-      for (const w of planned.preflight?.warnings ?? [])
-        ctx.stderr.write(`warning: ${w.flow}: ${w.message}\n`);
-      ctx.stdout.write(renderPlan(planned.plan, { verbose: values.verbose === true }));
-    }
-    return hasChanges(planned.plan) ? 1 : 0;
+    return reporting(values.output, ctx, async () => {
+      const prepared = await preparePromotion(values, ctx);
+      const planned = await planPromotion(prepared.target.client, prepared.request, { check: true });
+      if (values.output === "json") {
+        const warnings = [...prepared.loaded.warnings, ...(planned.preflight?.warnings ?? [])];
+        ctx.stdout.write(`${JSON.stringify({ plan: planned.plan, warnings }, null, 2)}\n`);
+      } else {
+        for (const w of planned.preflight?.warnings ?? [])
+          ctx.stderr.write(`warning: ${w.flow}: ${w.message}\n`);
+        ctx.stdout.write(renderPlan(planned.plan, { verbose: values.verbose === true }));
+      }
+      return hasChanges(planned.plan) ? 1 : 0;
+    });
   },
 };
 

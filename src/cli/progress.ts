@@ -10,8 +10,13 @@ const HOW = {
  * Apply progress for people: on a TTY one status line rewritten in place plus a line per finished flow;
  * elsewhere (CI logs) plain lines only, one per event.
  */
-export function progressPrinter(out: NodeJS.WritableStream, total: number): (e: ApplyEvent) => void {
-  const tty = (out as NodeJS.WriteStream).isTTY === true;
+export function progressPrinter(
+  out: NodeJS.WritableStream,
+  total: number,
+  live = (out as NodeJS.WriteStream).isTTY === true,
+): (e: ApplyEvent) => void {
+  // The rewritten status line needs a terminal; NO_COLOR / a pipe / a file get plain lines.
+  const tty = live;
   let finished = 0;
   const running = new Set<string>();
   const status = (): void => {

@@ -3,9 +3,11 @@ import { simpleGit } from "simple-git";
 import type { PromotionRequest } from "../engine/promote.js";
 import { loadDesired, type LoadedFlowSet } from "../engine/load.js";
 import type { LockPolicy } from "../engine/preflight.js";
+import { defaultStateDir } from "../config.js";
 import { GitSource } from "../source/index.js";
 import { UsageError, type CommandContext } from "./command.js";
 import { cliSecrets } from "./secrets.js";
+import { withSearchedDir } from "./searched.js";
 import { journalFor, readInventory } from "./state.js";
 import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags, type CliTarget } from "./target.js";
 
@@ -19,7 +21,7 @@ export const PROMOTION_OPTIONS = {
   commit: { type: "string" },
   path: { type: "string", default: "." },
   env: { type: "string" },
-  "state-dir": { type: "string", default: ".ivr-promoter" },
+  "state-dir": { type: "string" },
   prune: { type: "boolean", default: false },
   "lock-policy": { type: "string", default: "Fail" },
   "cycle-policy": { type: "string", default: "Reject" },
@@ -36,7 +38,8 @@ export const PROMOTION_HELP = `flow set (one of):
   --env NAME                the environment whose values are substituted (environments/NAME.yaml)
 ${TARGET_HELP}
 behaviour:
-  --state-dir DIR           where the inventory and apply journal are kept (default .ivr-promoter)
+  --state-dir DIR           where the inventory and apply journal are kept, per org
+                            (default $XDG_STATE_HOME/ivr-promoter, else ~/.local/state/ivr-promoter)
   --prune                   delete flows this tool applied before that left the set
   --lock-policy P           Fail (default) or ForceUnlock for flows locked by someone else
   --cycle-policy P          Reject (default) or BreakWithStubs for flows that reference each other
@@ -73,12 +76,15 @@ export async function preparePromotion(values: Values, ctx: CommandContext): Pro
     throw new UsageError("--concurrency must be an integer from 1 to 32");
   }
   const { root, revision } = await checkoutFlowSet(values, ctx);
-  const loaded = await loadDesired(root, str("path") ?? ".", env, cliSecrets(ctx.env.flowSecrets), {
-    cyclePolicy,
-  });
+  const path = str("path") ?? ".";
+  const loaded = await loadDesired(root, path, env, cliSecrets(ctx.env.flowSecrets), { cyclePolicy }).catch(
+    (err: unknown) => {
+      throw withSearchedDir(err, str("repo") ?? root, path, env);
+    },
+  );
   const target = targetFromFlags(values as Record<string, string>, ctx.env, ctx.logger);
   const org = await target.client.organization();
-  const stateDir = resolve(str("state-dir") ?? ".ivr-promoter");
+  const stateDir = resolve(str("state-dir") ?? defaultStateDir(ctx.env));
   const request: PromotionRequest = {
     revision,
     target: `${org.name} (${org.id})`,
@@ -108,7 +114,7 @@ async function checkoutFlowSet(
     const refs = (["branch", "tag", "commit"] as const).filter((k) => str(k) !== undefined);
     if (refs.length > 1) throw new UsageError("give one of --branch, --tag, --commit");
     const source = new GitSource({
-      cacheDir: ctx.env.cacheDir ?? join(resolve(str("state-dir") ?? ".ivr-promoter"), "cache"),
+      cacheDir: ctx.env.cacheDir ?? join(resolve(str("state-dir") ?? defaultStateDir(ctx.env)), "cache"),
       logger: ctx.logger,
       env: ctx.env.childEnv,
       // The CLI runs as its user, with that user's own reach (and no Git credentials): the tenancy

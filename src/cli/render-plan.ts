@@ -34,6 +34,7 @@ export function hasChanges(plan: Plan): boolean {
   return plan.actions.some((a) => a.kind !== "unchanged");
 }
 
-function shortRev(revision: string): string {
+/** A 40-hex commit as its first 12 characters (as `git log --oneline` would); anything else as is. */
+export function shortRev(revision: string): string {
   return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
 }

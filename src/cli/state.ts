@@ -7,7 +7,8 @@ import { InventoryEntrySchema, flowKey, type InventoryEntry } from "../engine/mo
 /**
  * The CLI's memory between runs, per target org (the operator keeps the same in the object's status):
  * the inventory of what was last applied (for drift and no-op detection) and the apply journal.
- * Kept in `--state-dir` (default `.ivr-promoter`), one file per org id, so it can be committed or cached in CI.
+ * Kept in `--state-dir` (default: the XDG state directory, outside the work tree), one file per org id,
+ * so CI can cache it.
  */
 const StateFileSchema = z.object({
   org: z.object({ id: z.string(), name: z.string() }),
@@ -43,6 +44,17 @@ export async function writeInventory(stateDir: string, state: StateFile): Promis
   const path = join(stateDir, `${safe(state.org.id)}.json`);
   await writeFile(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
+}
+
+/** Records `entries` as applied to `org`, replacing entries of the same flows and keeping the others. */
+export async function mergeInventory(
+  stateDir: string,
+  org: StateFile["org"],
+  entries: readonly InventoryEntry[],
+): Promise<void> {
+  const keys = new Set(entries.map((e) => flowKey(e.type, e.name)));
+  const kept = (await readInventory(stateDir, org.id)).filter((e) => !keys.has(flowKey(e.type, e.name)));
+  await writeInventory(stateDir, { org, inventory: [...kept, ...entries] });
 }
 
 /**

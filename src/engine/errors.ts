@@ -34,7 +34,8 @@ export class ApplyFailedError extends PromoterError {
     /** Published version of each flow restored by re-import (pre-run content, new version id). */
     readonly restoredVersions: Readonly<Record<string, string>> = {},
   ) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    // A sentence's own full stop would otherwise sit right before the ";" (".; rolled back").
+    const why = (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, "");
     const restored =
       rollbackErrors.length === 0
         ? `rolled back ${rolledBack.length} flow(s)`

@@ -49,17 +49,29 @@ export function classifyGitError(err: unknown, ctx: GitErrorContext): PromoterEr
   return new GitOperationError(`${where}: git failed: ${detail}`);
 }
 
-/** The `fatal:`/`error:` lines of git's stderr (or its last line), scrubbed, on one line. */
+/**
+ * The `fatal:`/`error:` lines of git's stderr with the lines that continue them (git often says why on
+ * the next lines: "Please make sure you have the correct access rights / and the repository exists."),
+ * or its last line; scrubbed, on one line.
+ */
 export function summarize(stderr: string, secrets: readonly string[]): string {
   const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== "");
-  const important = lines.filter((l) => /^(fatal|error|remote|ssh|kex_|Permission|Host key)/i.test(l));
-  const chosen = important.length > 0 ? important.slice(-3) : lines.slice(-1);
-  return oneLine(chosen.join("; ") || "no output", 400, secrets);
+  const IMPORTANT = /^(fatal|error|remote|ssh|kex_|Permission|Host key)/i;
+  const chosen: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    // Progress and hint lines are noise; any other unprefixed line continues the message before it.
+    if (IMPORTANT.test(line)) inside = true;
+    else if (/^(hint|warning|Cloning|From|POST|Receiving|Resolving|Counting|Enumerating):?/i.test(line))
+      inside = false;
+    if (inside) chosen.push(line);
+  }
+  const picked = chosen.length > 0 ? chosen.slice(-6) : lines.slice(-1);
+  return oneLine(picked.join(" ") || "no output", 600, secrets);
 }
-
 function isPluginError(err: unknown, plugin: string): boolean {
   return typeof err === "object" && err !== null && "plugin" in err && err.plugin === plugin;
 }

@@ -54,7 +54,12 @@ mkdir -p "$WRAP" "$OUT"
 # Two concurrent runs (CI + a developer shell) must not write the same go.mod or binaries.
 if command -v flock >/dev/null; then
   exec 9>"$OUT/.build.lock"
-  flock 9
+  # Say so when another run holds the lock, instead of sitting silent for its 5-8 minutes.
+  if ! flock -n 9; then
+    echo "build.sh: another run is building into $OUT (lock $OUT/.build.lock); waiting for it..." >&2
+    flock 9
+    echo "build.sh: lock acquired" >&2
+  fi
 fi
 
 # 1) The wrapper module. k8s.io/kubernetes pins its staging modules at a fake v0.0.0 with local

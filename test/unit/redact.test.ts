@@ -8,8 +8,21 @@ describe("scrub", () => {
     ['{"access_token":"abc123def"}', '{"access_token":"***"}'],
     ["client_secret=s3cr3tvalue&x=1", "client_secret=***&x=1"],
     ["http://h/u?X-Amz-Signature=deadbeef&a=b", "http://h/u?X-Amz-Signature=***&a=b"],
+    ["password: 'hunter22'", "password: '***'"],
+    ["token=abcd1234 next", "token=*** next"],
+    ["got eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig-part_x here", "got *** here"],
+    ["push with ghp_abcdefghijklmnopqrstuvwxyz0123 failed", "push with *** failed"],
   ])("removes secrets from %s", (input, expected) => {
     expect(scrub(input)).toBe(expected);
+  });
+
+  it.each([
+    "missing client secret: set GENESYS_CLIENT_SECRET",
+    "the token: expired, log in again",
+    "password: required for https remotes",
+    "secret values come from Kubernetes Secrets",
+  ])("leaves ordinary words alone: %s", (text) => {
+    expect(scrub(text)).toBe(text);
   });
 
   it("removes known secret values wherever they appear", () => {

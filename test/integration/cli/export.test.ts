@@ -70,7 +70,12 @@ describe("ivr-promoter export", () => {
     expect(menu).toMatch(/^# Depends on COMMONMODULEFLOW "Shared Greeting"$/m);
     const billing = await readFile(join(capture.dir, "flows/inboundcall/Billing-Line.yaml"), "utf8");
     expect(billing).toContain('name: "{{billing_flow}}"');
-    expect((await capture.git.branchLocal()).current).toBe("ivr-export/dev");
+    // The export is committed on its branch, but the user's checkout stays where it was.
+    const branches = await capture.git.branchLocal();
+    expect(branches.current).toBe("main");
+    expect(branches.all).toContain("ivr-export/dev");
+    const onBranch = await capture.git.raw(["show", "ivr-export/dev:flows/inboundcall/Main-Menu.yaml"]);
+    expect(onBranch).toBe(menu);
 
     const roundTrip = await runCommand(
       planCommand,

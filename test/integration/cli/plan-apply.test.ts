@@ -91,15 +91,15 @@ describe("ivr-promoter plan / apply", () => {
       }),
     });
     const applied = await runCommand(applyCommand, args(), ENV);
-    expect(applied.stdout).toContain(`Applied revision ${sha}`);
+    expect(applied.stdout).toContain(`Applied revision ${sha.slice(0, 12)}`);
     expect(applied.stdout).toContain("0 created, 1 updated, 0 pruned, 2 unchanged.");
   });
 
   it("names the missing queue and flow, and writes nothing", async () => {
     await emulator.admin.removeObject("prod", "queue", "Sales");
     const error = await runCommand(applyCommand, args(), ENV).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightFailedError);
-    expect((error as Error).message).toMatch(
+    expect((error as Error).cause).toBeInstanceOf(PreflightFailedError);
+    expect(((error as Error).cause as Error).message).toMatch(
       /INBOUNDCALL\/Billing \(flows\/billing-line\.yaml\): queue 'Sales' not found in the target org/,
     );
     expect((await emulator.admin.org("prod")).flows).toEqual([]);
@@ -113,11 +113,20 @@ describe("ivr-promoter plan / apply", () => {
     await emulator.admin.removeObject("prod", "queue", "Sales");
     const failed = await spawnCli(["apply", ...args()], ENV).done;
     expect(failed.code).toBe(3);
-    expect(failed.stderr).toMatch(
-      /^ivr-promoter: PreflightFailed: preflight failed with 1 finding\(s\): INBOUNDCALL\/Billing/,
-    );
-    expect(failed.stderr.trim().split("\n")).toHaveLength(1);
+    // Every finding on its own line under its flow, then one summary line.
+    expect(failed.stderr.trim().split("\n")).toEqual([
+      "Preflight found 1 problem(s) in the target org:",
+      "INBOUNDCALL/Billing (flows/billing-line.yaml)",
+      expect.stringMatching(/^ {2}\w+: queue 'Sales' not found in the target org/),
+      "ivr-promoter: PreflightFailed: preflight failed with 1 finding(s); nothing was written",
+    ]);
     expect(failed.stderr).not.toContain(PROD_CLIENT.secret);
+
+    const json = await spawnCli(["plan", ...args(), "--output", "json"], ENV).done;
+    expect(json.code).toBe(3);
+    const report = JSON.parse(json.stdout) as { error: { code: string; findings: unknown[] } };
+    expect(report.error.code).toBe("PreflightFailed");
+    expect(report.error.findings).toHaveLength(1);
   });
 
   it("rolls back an apply killed mid-way on the next run, and leaves no duplicates", async () => {

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -175,7 +174,11 @@ describe("the runtime image's JavaScript", () => {
     expect(parsed.options.noEmit ?? false).toBe(false);
     expect(parsed.fileNames.every((f) => relative(ROOT, f).startsWith("src/"))).toBe(true);
     expect(parsed.fileNames.map((f) => relative(ROOT, f))).toContain("src/main.ts");
-    expect(pkg.bin["ivr-promoter"]).toBe("dist/main.js");
+    // The npm bin is a shim that runs dist/main.js once built (tsx on src/ before that).
+    expect(pkg.bin["ivr-promoter"]).toBe("bin/ivr-promoter.mjs");
+    expect(readFileSync(join(ROOT, "bin/ivr-promoter.mjs"), "utf8")).toContain(
+      'join(root, "dist", "main.js")',
+    );
   });
 
   it("imports only Node built-ins and production dependencies (npm ci --omit=dev is enough)", () => {
