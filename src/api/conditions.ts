@@ -48,8 +48,13 @@ export const Reason = {
   PreflightFailed: "PreflightFailed",
   /** The flow set references itself in a cycle and `spec.cyclePolicy` is Reject. */
   CycleDetected: "CycleDetected",
-  /** The target org rejected the client credentials, or the credentials Secret is missing. */
+  /** The target org rejected the client credentials, or a credentials Secret is unusable or unreadable. */
   AuthenticationFailed: "AuthenticationFailed",
+  /**
+   * A Secret the spec refers to does not exist (yet) in the object's namespace. Waiting, not Stalled:
+   * it is often applied right after the object, so the controller keeps looking.
+   */
+  SecretNotFound: "SecretNotFound",
   /** Importing or publishing a flow failed. */
   ApplyFailed: "ApplyFailed",
   /** Deleting flows that left the set failed. */

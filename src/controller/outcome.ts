@@ -70,6 +70,8 @@ export function reasonForError(err: unknown, stage: Stage): Reason | undefined {
   }
   const byCode = BY_CODE[err.code];
   if (byCode) return byCode;
+  // A missing object is not an authentication failure: the user has to create it, not fix credentials.
+  if (err.code === "SecretNotFound") return Reason.SecretNotFound;
   if (err.code.startsWith("Secret"))
     return stage === "source" ? Reason.SourceFailed : Reason.AuthenticationFailed;
   return BY_STAGE[stage];

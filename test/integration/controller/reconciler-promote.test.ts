@@ -175,7 +175,7 @@ describe("IvrPromotion reconciler", () => {
     const w = await world();
     const ns = await cluster.namespace("no-secret");
     await cluster.create(ns, "dev", exampleSpec(w, "dev"));
-    const failing = await cluster.waitFor(ns, "dev", (o) => ready(o)?.reason === "AuthenticationFailed");
+    const failing = await cluster.waitFor(ns, "dev", (o) => ready(o)?.reason === "SecretNotFound");
     expect(ready(failing)?.message).toBe(
       `spec.target.credentialsSecretRef: Secret ${ns}/genesys-dev not found`,
     );
@@ -185,7 +185,7 @@ describe("IvrPromotion reconciler", () => {
       reason: "ProgressingWithRetry",
     });
     const repeated = await eventually(async () => {
-      const events = (await cluster.events(ns, "dev")).filter((e) => e.reason === "AuthenticationFailed");
+      const events = (await cluster.events(ns, "dev")).filter((e) => e.reason === "SecretNotFound");
       return events.length === 1 && (events[0]?.count ?? 0) >= 2 ? events[0] : undefined;
     }, 60_000);
     expect(repeated.type).toBe("Warning");

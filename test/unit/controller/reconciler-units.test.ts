@@ -59,10 +59,13 @@ describe("error → condition reason", () => {
     expect(reasonForError(new AuthError("invalid_client"), "apply")).toBe(Reason.AuthenticationFailed);
     expect(reasonForError(new GitRefNotFoundError("branch x not found"), "source")).toBe(Reason.SourceFailed);
     expect(reasonForError(new PlanChangedError("a", "b"), "apply")).toBe(Reason.AwaitingApproval);
-    expect(reasonForError(new SecretRefError("SecretNotFound", "x"), "target")).toBe(
+    expect(reasonForError(new SecretRefError("SecretNotFound", "x"), "target")).toBe(Reason.SecretNotFound);
+    expect(reasonForError(new SecretRefError("SecretNotFound", "x"), "source")).toBe(Reason.SecretNotFound);
+    // A refused read or an unusable Secret is still about credentials, not a missing object.
+    expect(reasonForError(new SecretRefError("SecretForbidden", "x"), "target")).toBe(
       Reason.AuthenticationFailed,
     );
-    expect(reasonForError(new SecretRefError("SecretNotFound", "x"), "source")).toBe(Reason.SourceFailed);
+    expect(reasonForError(new SecretRefError("SecretKeyMissing", "x"), "source")).toBe(Reason.SourceFailed);
   });
 
   it("keeps secret values out of the message and marks bugs as internal errors", () => {
