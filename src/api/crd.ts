@@ -156,9 +156,27 @@ export function buildIvrPromotionCrd(): JsonSchema {
           subresources: { status: {} },
           additionalPrinterColumns: [
             { name: "Ready", type: "string", jsonPath: readyCondition("status") },
-            { name: "Revision", type: "string", jsonPath: ".status.lastAppliedRevision" },
+            // A printer column's JSONPath cannot shorten a value, hence a status field of its own.
+            { name: "Revision", type: "string", jsonPath: ".status.lastAppliedRevisionShort" },
+            { name: "Suspended", type: "boolean", jsonPath: ".spec.suspend" },
             { name: "Status", type: "string", jsonPath: readyCondition("message") },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+            // `-o wide` only (priority 1), as Flux does: the full revisions and where they go.
+            {
+              name: "Applied Revision",
+              type: "string",
+              jsonPath: ".status.lastAppliedRevision",
+              priority: 1,
+            },
+            {
+              name: "Attempted Revision",
+              type: "string",
+              jsonPath: ".status.lastAttemptedRevision",
+              priority: 1,
+            },
+            // One of the two is set (spec.target takes exactly one); a JSONPath cannot pick either.
+            { name: "Region", type: "string", jsonPath: ".spec.target.region", priority: 1 },
+            { name: "Endpoint", type: "string", jsonPath: ".spec.target.endpoint", priority: 1 },
           ],
           schema: { openAPIV3Schema },
         },

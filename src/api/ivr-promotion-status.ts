@@ -87,6 +87,12 @@ export const IvrPromotionStatusSchema = z
       .describe("kstatus conditions: Ready, Reconciling and Stalled (the last two only while True)."),
     lastAttemptedRevision: z.string().optional().describe("Revision of the last attempt, successful or not."),
     lastAppliedRevision: z.string().optional().describe("Revision of the last successful apply."),
+    lastAppliedRevisionShort: z
+      .string()
+      .optional()
+      .describe(
+        "lastAppliedRevision with the commit cut to 8 hex digits (main@sha1:1b7d2f3a), for the REVISION column.",
+      ),
     lastHandledReconcileAt: z
       .string()
       .optional()

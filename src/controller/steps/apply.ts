@@ -7,6 +7,7 @@ import type { GenesysPort } from "../../engine/port.js";
 import { planPromotion, promote, type PromotionRequest } from "../../engine/promote.js";
 import type { Metrics } from "../../metrics.js";
 import { oneLine } from "../../redact.js";
+import { shortRevision } from "../revision.js";
 import type { StatusDraft } from "../status.js";
 
 /**
@@ -103,14 +104,25 @@ async function apply(input: ApplyStepInput, approvedHash: string | undefined): P
     const drifted = outcome.plan.actions
       .filter((a) => a.kind === "drifted")
       .map((a) => ({ flow: a.key, detail: a.detail }));
-    const corrected = drifted.length > 0 ? `; put back ${drifted.length} flow(s) changed outside Git` : "";
-    const message = `Applied revision ${request.revision}: ${summaryText(outcome.plan.summary)}${corrected}`;
+    const corrected = drifted.length > 0 ? `; ${drifted.length} drifted put back` : "";
+    const summary = `${summaryText(outcome.plan.summary)}${corrected}`;
+    // The Ready message is the STATUS column: short revision, counts only. The full revision is in
+    // status.lastAppliedRevision, the flows in status.drift and the history entry.
+    const message = `Applied ${shortRevision(request.revision)}: ${summary}`;
     draft.next.inventory = outcome.inventory;
     draft.next.lastAppliedRevision = request.revision;
+    draft.next.lastAppliedRevisionShort = shortRevision(request.revision);
     draft.next.pendingPlan = undefined;
     draft.next.drift = drifted.length > 0 ? drifted.slice(0, 100) : undefined;
     if (written > 0 || (outcome.recovered?.restored.length ?? 0) > 0) {
-      record(input, { planHash: outcome.plan.hash, startedAt, result: "Succeeded", message, flows: written });
+      const full = `Applied revision ${request.revision}: ${summary}`;
+      record(input, {
+        planHash: outcome.plan.hash,
+        startedAt,
+        result: "Succeeded",
+        message: full,
+        flows: written,
+      });
     }
     return { outcome: { state: "Ready", reason: Reason.Succeeded, message }, written, drifted };
   } catch (err) {

@@ -65,8 +65,11 @@ describe("IvrPromotion reconciler", () => {
     const revision = `main@sha1:${sha}`;
     expect(ready(obj)).toMatchObject({
       reason: "Succeeded",
-      message: `Applied revision ${revision}: ${FLOWS} created, 0 updated, 0 unchanged`,
+      message: `Applied main@sha1:${sha.slice(0, 8)}: ${FLOWS} created, 0 updated, 0 unchanged`,
     });
+    // The STATUS column stays short; the full revision and the details are elsewhere in status.
+    expect(ready(obj)?.message.length).toBeLessThanOrEqual(80);
+    expect(obj.status?.lastAppliedRevisionShort).toBe(`main@sha1:${sha.slice(0, 8)}`);
     expect(obj.metadata.finalizers).toContain("ivr.promoter.dev/finalizer");
     expect(obj.status?.lastAppliedRevision).toBe(revision);
     expect(obj.status?.lastAttemptedRevision).toBe(revision);
@@ -101,7 +104,7 @@ describe("IvrPromotion reconciler", () => {
     const after = await cluster.waitFor(ns, "dev", (o) => o.status?.lastHandledReconcileAt === "first");
     expect(after.status?.lastAppliedRevision).toBe(`main@sha1:${next}`);
     expect(ready(after)?.message).toBe(
-      `Applied revision main@sha1:${next}: 0 created, 1 updated, ${FLOWS - 1} unchanged`,
+      `Applied main@sha1:${next.slice(0, 8)}: 0 created, 1 updated, ${FLOWS - 1} unchanged`,
     );
     const billing = (await liveFlows(w, "dev")).find((f) => f.name === "Billing IVR");
     const entry = after.status?.inventory?.find((e) => e.name === "Billing IVR");
@@ -269,7 +272,7 @@ describe("IvrPromotion reconciler", () => {
     expect(event.message).toContain("INBOUNDCALL/Main Menu IVR");
     const fixed = await cluster.waitFor(ns, "dev", (o) => isReady(o) && (o.status?.drift?.length ?? 0) > 0);
     expect(fixed.status?.drift?.map((d) => d.flow)).toEqual(["INBOUNDCALL/Main Menu IVR"]);
-    expect(ready(fixed)?.message).toContain("put back 1 flow(s) changed outside Git");
+    expect(ready(fixed)?.message).toContain("; 1 drifted put back");
     const after = (await liveFlows(w, "dev")).find((f) => f.name === "Main Menu IVR");
     expect(after?.publishedYaml).toContain("(v2)");
     expect(after?.publishedVersion).not.toBe(main?.publishedVersion);

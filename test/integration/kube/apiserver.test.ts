@@ -138,13 +138,14 @@ describe("IvrPromotion CRD on a real API server", () => {
     const obj = IvrPromotionSchema.parse(raw);
     const status = {
       observedGeneration: 1,
-      lastAppliedRevision: "main@sha1:0123abc",
+      lastAppliedRevision: `main@sha1:0123abcd${"e".repeat(32)}`,
+      lastAppliedRevisionShort: "main@sha1:0123abcd",
       conditions: [
         {
           type: "Ready",
           status: "True",
           reason: "Succeeded",
-          message: "Applied revision main@sha1:0123abc",
+          message: "Applied main@sha1:0123abcd: 1 created, 0 updated, 0 unchanged",
           lastTransitionTime: "2026-01-02T03:04:05Z",
           observedGeneration: 1,
         },
@@ -162,8 +163,13 @@ describe("IvrPromotion CRD on a real API server", () => {
     expect(updated.metadata.generation).toBe(1); // status writes never bump the generation
 
     const table = kubectl("get", "ivrp", "-n", NS);
-    expect(table).toMatch(/^NAME\s+READY\s+REVISION\s+STATUS\s+AGE/);
-    expect(table).toMatch(/checkout\s+True\s+main@sha1:0123abc\s+Applied revision main@sha1:0123abc/);
+    expect(table).toMatch(/^NAME\s+READY\s+REVISION\s+SUSPENDED\s+STATUS\s+AGE\n/);
+    expect(table).toMatch(
+      /checkout\s+True\s+main@sha1:0123abcd\s+false\s+Applied main@sha1:0123abcd: 1 created/,
+    );
+    const wide = kubectl("get", "ivrp", "-n", NS, "-o", "wide");
+    expect(wide).toMatch(/\s+APPLIED REVISION\s+ATTEMPTED REVISION\s+REGION\s+ENDPOINT\n/);
+    expect(wide).toContain(`main@sha1:0123abcd${"e".repeat(32)}`);
     expect(kubectl("explain", "ivrpromotion.spec.lockPolicy")).toContain("ForceUnlock");
   });
 

@@ -18,7 +18,9 @@ const version = z
     spec: z.object({
       versions: z.array(
         z.object({
-          additionalPrinterColumns: z.array(z.object({ name: z.string(), jsonPath: z.string() })),
+          additionalPrinterColumns: z.array(
+            z.object({ name: z.string(), jsonPath: z.string(), priority: z.number().optional() }),
+          ),
           subresources: z.object({ status: z.object({}) }),
           schema: z.object({ openAPIV3Schema: z.record(z.string(), z.unknown()) }),
         }),
@@ -96,10 +98,24 @@ describe("IvrPromotion CRD", () => {
     expect(version?.subresources).toEqual({ status: {} });
     expect(version?.additionalPrinterColumns.map((c) => [c.name, c.jsonPath])).toEqual([
       ["Ready", '.status.conditions[?(@.type=="Ready")].status'],
-      ["Revision", ".status.lastAppliedRevision"],
+      ["Revision", ".status.lastAppliedRevisionShort"],
+      ["Suspended", ".spec.suspend"],
       ["Status", '.status.conditions[?(@.type=="Ready")].message'],
       ["Age", ".metadata.creationTimestamp"],
+      ["Applied Revision", ".status.lastAppliedRevision"],
+      ["Attempted Revision", ".status.lastAttemptedRevision"],
+      ["Region", ".spec.target.region"],
+      ["Endpoint", ".spec.target.endpoint"],
     ]);
+    // The full revisions and the target only show with `-o wide`; every jsonPath names a schema field.
+    expect(version?.additionalPrinterColumns.map((c) => c.priority ?? 0)).toEqual([
+      0, 0, 0, 0, 0, 1, 1, 1, 1,
+    ]);
+    for (const c of version?.additionalPrinterColumns ?? []) {
+      if (!c.jsonPath.includes("conditions") && !c.jsonPath.startsWith(".metadata")) {
+        expect(nodeAt(c.jsonPath.slice(1)), c.jsonPath).toBeDefined();
+      }
+    }
   });
 
   it("keeps defaults and drops what Kubernetes does not accept", () => {
