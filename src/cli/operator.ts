@@ -81,6 +81,7 @@ export const operatorCommand: Command = {
         valid: () => operator.holdsWriteRight(),
       },
       tenancy: args.tenancy,
+      identity: args.identity,
     });
     const operator: Operator = new Operator({
       kubeConfig,

@@ -35,20 +35,35 @@ export interface EventInput {
   knownSecrets?: readonly string[];
 }
 
+/** Which replica writes the events: `reportingInstance` and `source.host`. */
+export interface EventReporter {
+  /** The operator's identity (the pod name, else `host_pid`): tells the replicas apart. */
+  instance: string;
+  /** The node-visible host name; defaults to `os.hostname()` (the pod name in a pod). */
+  host?: string;
+}
+
 /** Records events through the core/v1 Events API. Failures are logged, never thrown: events are best effort. */
 export class EventRecorder {
-  private readonly instance = hostname();
+  private readonly instance: string;
+  private readonly host: string;
 
   constructor(
     private readonly apis: KubeApis,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    reporter?: EventReporter,
+  ) {
+    // The API server caps reportingInstance at 128 characters.
+    this.instance = (reporter?.instance ?? hostname()).slice(0, 128);
+    this.host = reporter?.host ?? hostname();
+  }
 
   /** Creates the event, or counts a repeat of an identical one. */
   async record(subject: EventSubject, input: EventInput): Promise<void> {
     const message = oneLine(input.message, 1024, input.knownSecrets ?? []);
-    const name = eventName(subject, input.type, input.reason, message);
+    // Per replica, as client-go's correlator keys on source.host: a count never mixes two writers.
+    const name = eventName(subject, input.type, input.reason, message, this.instance);
     const now = this.now();
     const annotations = input.revision ? { [REVISION_ANNOTATION]: input.revision } : undefined;
     try {
@@ -102,17 +117,23 @@ export class EventRecorder {
       count: 1,
       firstTimestamp: now,
       lastTimestamp: now,
-      source: { component: COMPONENT },
+      source: { component: COMPONENT, host: this.host },
       reportingComponent: COMPONENT,
       reportingInstance: this.instance,
     };
   }
 }
 
-/** `<object>.<hash>`: the same (object, type, reason, message) always maps to the same Event. */
-export function eventName(subject: EventSubject, type: string, reason: string, message: string): string {
+/** `<object>.<hash>`: the same (object, type, reason, message, instance) always maps to the same Event. */
+export function eventName(
+  subject: EventSubject,
+  type: string,
+  reason: string,
+  message: string,
+  instance = "",
+): string {
   const hash = createHash("sha256")
-    .update([subject.uid ?? subject.name, type, reason, message].join("\n"))
+    .update([subject.uid ?? subject.name, type, reason, message, instance].join("\n"))
     .digest("hex")
     .slice(0, 16);
   return `${subject.name.slice(0, 253 - 17)}.${hash}`;

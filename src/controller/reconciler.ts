@@ -50,6 +50,11 @@ export interface ReconcilerDeps {
    * validity on the local clock); without one (a single replica) the process always holds it.
    */
   writeRight?: WriteRight;
+  /**
+   * This replica's identity (the pod name), written as the Events' `reportingInstance`; defaults to
+   * `host_pid`, the same default as the write right's.
+   */
+  identity?: string;
 }
 
 /** Just metadata and status, to report on an object whose spec does not parse. */
@@ -89,7 +94,9 @@ export function createIvrPromotionReconciler(deps: ReconcilerDeps): Reconciler {
       logger,
       new EndpointAllowList(deps.tenancy.allowedEndpoints),
     ),
-    events: new EventRecorder(apis, logger, now),
+    events: new EventRecorder(apis, logger, now, {
+      instance: deps.identity ?? `${hostname()}_${process.pid}`,
+    }),
     now,
     writeRight: deps.writeRight ?? {
       identity: `${hostname()}_${process.pid}`,

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { ApiException } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Annotation } from "../../../src/api/ivr-promotion.js";
@@ -89,6 +90,10 @@ describe("IvrPromotion reconciler", () => {
     const events = await cluster.events(ns, "dev");
     expect(applied).toMatchObject({ type: "Normal", message: ready(obj)?.message });
     expect(applied?.metadata?.annotations?.["ivr.promoter.dev/revision"]).toBe(revision);
+    // Which replica wrote it: without POD_NAME the operator's identity is host_pid.
+    expect(applied?.reportingComponent).toBe("ivr-promoter");
+    expect(applied?.reportingInstance).toMatch(new RegExp(`^${hostname()}_\\d+$`));
+    expect(applied?.source).toEqual({ component: "ivr-promoter", host: hostname() });
     // The client secret is in the Secret only: never in status or events.
     const secret = w.seed.orgs?.find((o) => o.name === "dev")?.clients?.[0]?.secret ?? "?";
     expect(JSON.stringify(obj.status)).not.toContain(secret);
