@@ -76,12 +76,15 @@ describe("two operator replicas", () => {
     // The follower watches (its cache is warm) but never reconciles.
     expect(a.log()).toMatch(/"name":"first".*reconcile/);
     expect(b.log()).not.toMatch(/"name":"first".*reconcile/);
+    // The Events say which replica wrote them (its POD_NAME).
+    expect((await cluster.waitForEvent(ns, "first", "Succeeded"))?.reportingInstance).toBe("replica-a");
 
     await a.kill(); // SIGKILL: the Lease is not released, so the survivor must wait for it to expire
     await cluster.create(ns, "second", exampleSpec(w, "prod"));
     const second = await cluster.waitFor(ns, "second", isReady, 180_000);
     expect(await holder()).toBe("replica-b");
     expect(b.log()).toMatch(/"name":"second"/);
+    expect((await cluster.waitForEvent(ns, "second", "Succeeded"))?.reportingInstance).toBe("replica-b");
 
     const flows = await liveFlows(w, "prod");
     const names = flows.map((f) => `${f.type}/${f.name}`);
