@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Annotation } from "../../../src/api/ivr-promotion.js";
+import { shortRevision } from "../../../src/controller/revision.js";
 import type { EmulatorSeed, Faults } from "../../../src/emulator/index.js";
 import { eventually, startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
@@ -134,7 +135,8 @@ async function settled(mark: string, op?: OperatorProcess): Promise<string[]> {
         throw new Error(`${String(err)}\n--- operator log ---\n${op?.log().slice(-4000) ?? ""}`);
       });
     const ready = obj.status?.conditions?.find((c) => c.type === "Ready");
-    expect(ready?.message, `p${k}`).toContain(revision);
+    expect(ready?.message, `p${k}`).toContain(shortRevision(revision));
+    expect(obj.status?.lastAppliedRevisionShort, `p${k}`).toBe(shortRevision(revision));
     const flows = (await emulator.admin.org(`m${k}`)).flows.filter((f) => !f.deleted);
     expect(flows, `m${k}`).toHaveLength(7);
     expect(new Set(flows.map((f) => `${f.type}/${f.name}`)).size, `m${k}`).toBe(7);
