@@ -72,7 +72,11 @@ export async function runPipeline(
     revision = checkout.revision;
     if (stalledBefore(obj, revision)) return { kind: "stalled-unchanged", revision };
     draft.next.lastAttemptedRevision = revision;
-    if (revision !== obj.status?.lastAppliedRevision) progress.report(`new revision ${revision}: planning`);
+    // A revision seen for the first time: say so at once (kubectl wait after a push waits for the result).
+    // Only the first time: an object held for approval or retrying is not reported as progressing anew.
+    if (revision !== obj.status?.lastAttemptedRevision && revision !== obj.status?.lastAppliedRevision) {
+      progress.report(`new revision ${revision}: planning`);
+    }
 
     stage = "render";
     const loaded = await renderFlowSet(checkout.dir, spec, secrets);
