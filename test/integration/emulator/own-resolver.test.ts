@@ -42,18 +42,32 @@ describe("the import job's own reference resolver", () => {
   });
   afterAll(() => emu.close());
 
-  it.each([
-    ["a FindQueueById literal id", `FindQueueById("${QUEUE_ID}")`, `queue with id '${QUEUE_ID}'`],
-    ["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"],
-  ])("fails the job on %s the extractor does not know", async (_what, expression, named) => {
-    const yaml = flowYaml(`Unknown ref ${named}`, expression);
-    expect(parseArchyFlow(yaml).references).toEqual([]); // the promoter would not have warned
+  it("fails the job on a FindQueueById literal id (which the extractor now reports too, by id)", async () => {
+    const yaml = flowYaml("Unknown queue id", `FindQueueById("${QUEUE_ID}")`);
+    expect(parseArchyFlow(yaml).references).toEqual([
+      expect.objectContaining({ byId: true, name: QUEUE_ID }),
+    ]);
     const done = await importYaml(emu.url, token, yaml);
     expect(done.status).toBe("Failure");
     expect(done.messages?.map((m) => m.text)).toEqual([
-      expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
+      expect.stringContaining(
+        `Unable to resolve the queue with id '${QUEUE_ID}' referenced at inboundCall.tasks[0]`,
+      ),
     ]);
   });
+
+  it.each([["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"]])(
+    "fails the job on %s the extractor does not know",
+    async (_what, expression, named) => {
+      const yaml = flowYaml(`Unknown ref ${named}`, expression);
+      expect(parseArchyFlow(yaml).references).toEqual([]); // the promoter would not have warned
+      const done = await importYaml(emu.url, token, yaml);
+      expect(done.status).toBe("Failure");
+      expect(done.messages?.map((m) => m.text)).toEqual([
+        expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
+      ]);
+    },
+  );
 
   it("publishes once the object with that id exists in the org", async () => {
     await emu.admin.addObjects("dev", { queues: [{ id: QUEUE_ID, name: "By Id" }] });
