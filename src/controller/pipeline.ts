@@ -12,6 +12,7 @@ import type { DesiredFlow } from "../engine/model.js";
 import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
 import type { StatusDraft } from "./status.js";
 import { planAndApply } from "./steps/apply.js";
+import { ChangeWindowGate, OutsideChangeWindowError, heldOutcome } from "./steps/change-window.js";
 import { DEPENDENCY_REQUEUE_MS, unreadyDependency } from "./steps/dependencies.js";
 import { renderFlowSet } from "./steps/render.js";
 import { stalledBefore } from "./stall-gate.js";
@@ -59,6 +60,13 @@ export async function runPipeline(
     obj.metadata.namespace ?? "",
     ctx.tenantApis.describe(obj),
   );
+  const windows = new ChangeWindowGate(obj, {
+    now: ctx.now,
+    events: ctx.events,
+    subject: subject(obj, refOf(obj)),
+    metrics: ctx.metrics,
+    draft,
+  });
   let stage: Stage = "source";
   let revision: string | undefined;
   try {
@@ -121,10 +129,10 @@ export async function runPipeline(
             rollbackStrategy: spec.rollbackStrategy,
             previousFlows: () => renderRevision(ctx, obj, secrets),
             onJournalIgnored: journalIgnored(ctx, obj),
-            onPlan: (plan) => {
+            onPlan: windows.guard((plan) => {
               writes = plan.actions.filter(isWrite).length;
               if (writes > 0) progress.report(`applying ${rev}: 0/${writes}`);
-            },
+            }),
             onEvent: (e) => {
               logger.debug({ apply: e }, "apply progress");
               onEvent(e);
@@ -137,6 +145,11 @@ export async function runPipeline(
     if (result.drifted && result.drifted.length > 0) await reportDrift(ctx, obj, result.drifted);
     return { kind: "done", ...result, requeueAfterMs: requeueAfter(result.outcome, spec), revision };
   } catch (err) {
+    if (err instanceof OutsideChangeWindowError) {
+      const held = heldOutcome(err, spec, draft, ctx.now(), ctx.metrics, refOf(obj));
+      logger.info({ planHash: err.plan.hash, why: err.verdict.why }, "plan held outside change windows");
+      return { kind: "done", ...held, written: 0, revision };
+    }
     const outcome = outcomeForError(err, stage, secrets.known);
     logger.warn(
       { stage, reason: outcome.reason, code: codeOf(err), err: outcome.message },
