@@ -157,9 +157,9 @@ describe("change windows", () => {
     const w = await world();
     const ns = await cluster.namespace("cw-hold");
     await credentialsSecret(cluster, ns, w, "dev");
-    // A weekly window in Berlin that opens 25 s from now (whole seconds), for ten minutes.
+    // A weekly window in Berlin that opens 30 s from now (whole seconds), for ten minutes.
     const zone = "Europe/Berlin";
-    const opens = new Date(Math.ceil((Date.now() + 25_000) / 1000) * 1000);
+    const opens = new Date(Math.ceil((Date.now() + 30_000) / 1000) * 1000);
     const { start, day } = wallClock(opens, zone);
     const changeWindows = {
       timeZone: zone,
@@ -204,6 +204,41 @@ describe("change windows", () => {
     expect(heldReconciles).toBeGreaterThanOrEqual(1);
     expect(heldReconciles).toBeLessThanOrEqual(3);
     expect(await metric("ivr_promoter_change_window_held", ns, "w")).toBe(0);
+  });
+
+  it("an approved plan waits for the window, then applies exactly that plan", async () => {
+    const w = await world();
+    const ns = await cluster.namespace("cw-approval");
+    await credentialsSecret(cluster, ns, w, "dev");
+    const opens = new Date(Math.ceil((Date.now() + 45_000) / 1000) * 1000);
+    const changeWindows = {
+      allow: [
+        {
+          cron: `${opens.getUTCSeconds()} ${opens.getUTCMinutes()} ${opens.getUTCHours()} * * *`,
+          duration: "5m",
+        },
+      ],
+    };
+    const spec = exampleSpec(w, "dev", { changeWindows, approval: { required: true } });
+    await cluster.create(ns, "a", spec, LABELS);
+
+    // Approvers see the plan at once, window or not; approving it does not open the window.
+    const waiting = await cluster.waitFor(ns, "a", (o) => ready(o)?.reason === "AwaitingApproval");
+    const hash = waiting.status?.pendingPlan?.planHash ?? "";
+    await cluster.annotate(ns, "a", { [Annotation.approvedPlan]: hash });
+    const held = await cluster.waitFor(ns, "a", (o) => ready(o)?.reason === "OutsideChangeWindow");
+    expect(Date.now()).toBeLessThan(opens.getTime());
+    expect(held.status?.pendingPlan?.planHash).toBe(hash);
+    expect(held.status?.changeWindowHold?.planHash).toBe(hash);
+    expect(held.status?.changeWindowHold?.nextOpenAt).toBe(toRfc3339(opens));
+    expect(writes(await w.emulator.admin.requests())).toEqual([]);
+
+    const done = await cluster.waitFor(ns, "a", isReady, 90_000);
+    expect(done.status?.pendingPlan).toBeUndefined();
+    expect(done.status?.history?.[0]?.planHash).toBe(hash);
+    for (const r of writes(await w.emulator.admin.requests())) {
+      expect(Date.parse(r.time), `${r.method} ${r.path}`).toBeGreaterThanOrEqual(opens.getTime());
+    }
   });
 
   it("lets an override through for exactly its plan, records it, and holds a deletion's prune too", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ChangeWindowsSchema } from "../../../src/api/change-windows.js";
+import { applyOutcome, computeKStatus } from "../../../src/api/conditions.js";
 import { IvrPromotionSchema, type IvrPromotion } from "../../../src/api/ivr-promotion.js";
 import { ChangeWindowSchedule } from "../../../src/engine/change-window.js";
 import type { Plan } from "../../../src/engine/model.js";
@@ -140,5 +141,45 @@ describe("heldOutcome", () => {
     expect(draft.next.changeWindowHold?.heldSince).toBe("2026-12-01T08:00:00Z");
     expect(draft.next.inventory?.map((e) => e.publishedVersion)).toEqual(["5.0", "2.0"]);
     expect(held.outcome.reconcilingMessage).toMatch(/\(names plan x, not this one\)$/);
+  });
+});
+
+describe("the held conditions", () => {
+  it("keep the changing detail out of Ready (whose message keys Events), and read as InProgress", () => {
+    const ctx = { generation: 3, now: new Date("2026-12-02T10:00:00Z") };
+    const conditions = applyOutcome(
+      [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "Succeeded",
+          message: "Applied",
+          lastTransitionTime: "2026-12-01T00:00:00Z",
+        },
+      ],
+      {
+        state: "Progressing",
+        reason: "OutsideChangeWindow",
+        message: "waits for T",
+        reconcilingMessage: "T (in 3h)",
+      },
+      ctx,
+    );
+    expect(conditions).toEqual([
+      expect.objectContaining({
+        type: "Ready",
+        status: "Unknown",
+        reason: "OutsideChangeWindow",
+        message: "waits for T",
+      }),
+      expect.objectContaining({
+        type: "Reconciling",
+        status: "True",
+        reason: "OutsideChangeWindow",
+        message: "T (in 3h)",
+      }),
+    ]);
+    const obj = { metadata: { generation: 3 }, status: { observedGeneration: 2, conditions } };
+    expect(computeKStatus(obj)).toBe("InProgress");
   });
 });
