@@ -164,6 +164,7 @@ export async function runPipeline(
       error: err,
     };
   } finally {
+    windows.noteInHistory();
     await progress.close();
   }
 }

@@ -62,6 +62,7 @@ export interface GateDeps {
 /** The gate of one reconcile of `obj`. */
 export class ChangeWindowGate {
   private readonly schedule: ChangeWindowSchedule | undefined;
+  private used: { planHash: string; reason: string } | undefined;
 
   constructor(
     private readonly obj: IvrPromotion,
@@ -101,7 +102,24 @@ export class ChangeWindowGate {
     await this.overridden(plan, verdict, parsed, now);
   }
 
+  /**
+   * Marks the history entry of a run the override let through (succeeded or rolled back), so the audit
+   * trail in `status.history` says the windows were bypassed, and why. Call once the run is recorded.
+   */
+  noteInHistory(): void {
+    const draft = this.deps.draft;
+    const entry = draft?.next.history?.[0];
+    if (!this.used || !draft || entry?.planHash !== this.used.planHash) return;
+    const note = ` (change windows overridden: ${this.used.reason})`;
+    draft.next.history = [
+      { ...entry, message: oneLine(`${entry.message}${note}`, 1024) },
+      ...(draft.next.history ?? []).slice(1),
+    ];
+    this.used = undefined;
+  }
+
   private async overridden(plan: Plan, verdict: WindowVerdict, o: Override, now: Date): Promise<void> {
+    this.used = { planHash: plan.hash, reason: o.reason };
     const setBy = annotationManager(this.obj, Annotation.changeWindowOverride);
     const { namespace, name } = this.deps.subject;
     this.deps.metrics.changeWindowOverrides.inc({ namespace, name });

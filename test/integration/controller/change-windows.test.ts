@@ -273,6 +273,7 @@ describe("change windows", () => {
       why: 'inside deny window "year-end-freeze"',
     });
     expect(applied.status?.changeWindowOverride?.setBy).toMatch(/\S/);
+    expect(applied.status?.history?.[0]?.message).toContain(`(change windows overridden: ${reason})`);
     const event = await cluster.waitForEvent(ns, "o", "ChangeWindowOverridden");
     expect(event).toMatchObject({ type: "Warning" });
     expect(event.message).toContain(hash);
