@@ -21,7 +21,8 @@ import { targetLockKey } from "./target-lock.js";
 
 /**
  * The steps of one reconcile of a live (not deleting) IvrPromotion, in Flux's order:
- * suspend → dependsOn → fetch source → render → credentials → (per-target lock) plan → approval → promote.
+ * suspend → dependsOn → fetch source → render → credentials → (per-target lock) plan → approval → promote,
+ * whose writes wait for spec.changeWindows (steps/change-window.ts; recovery and rollbacks never do).
  * Steps write status fields into the draft; this function returns how the reconcile ended, and the
  * caller writes conditions, patches status once, and records events and metrics.
  */
@@ -51,6 +52,14 @@ export async function runPipeline(
   logger: Logger,
 ): Promise<Finish> {
   const { spec } = obj;
+  // Built first: it clears a hold of an earlier reconcile (a suspended object holds nothing).
+  const windows = new ChangeWindowGate(obj, {
+    now: ctx.now,
+    events: ctx.events,
+    subject: subject(obj, refOf(obj)),
+    metrics: ctx.metrics,
+    draft,
+  });
   if (spec.suspend) return { kind: "suspended" };
   const progress = new ProgressReporter(ctx.apis, refOf(obj), draft, logger, ctx.now, () =>
     ctx.writeRight.valid(),
@@ -60,13 +69,6 @@ export async function runPipeline(
     obj.metadata.namespace ?? "",
     ctx.tenantApis.describe(obj),
   );
-  const windows = new ChangeWindowGate(obj, {
-    now: ctx.now,
-    events: ctx.events,
-    subject: subject(obj, refOf(obj)),
-    metrics: ctx.metrics,
-    draft,
-  });
   let stage: Stage = "source";
   let revision: string | undefined;
   try {

@@ -76,12 +76,12 @@ export class ChangeWindowGate {
   }
 
   /** `next`, run only once the windows allow the plan; see the module comment. */
-  guard<A extends unknown[]>(
-    next?: (plan: Plan, ...rest: A) => void | Promise<void>,
-  ): (plan: Plan, recovered?: RollbackOutcome, ...rest: A) => Promise<void> {
-    return async (plan, recovered, ...rest) => {
+  guard(
+    next?: (plan: Plan) => void | Promise<void>,
+  ): (plan: Plan, recovered?: RollbackOutcome) => Promise<void> {
+    return async (plan, recovered) => {
       await this.check(plan, recovered);
-      await next?.(plan, ...rest);
+      await next?.(plan);
     };
   }
 
