@@ -38,6 +38,24 @@ export class Metrics {
     labelNames: ["namespace", "name"] as const,
     registers: [this.registry],
   });
+  readonly changeWindowHeldNow = new Gauge({
+    name: "ivr_promoter_change_window_held",
+    help: "1 while the IvrPromotion holds a plan outside its change windows (reason OutsideChangeWindow).",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
+  readonly changeWindowHeld = new Counter({
+    name: "ivr_promoter_change_window_held_total",
+    help: "Reconciles that held a plan because no change window was open.",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
+  readonly changeWindowOverrides = new Counter({
+    name: "ivr_promoter_change_window_overrides_total",
+    help: "Plans written outside the change windows by an emergency override annotation.",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
   readonly suspended = new Gauge({
     name: "ivr_promoter_suspend_status",
     help: "1 when the IvrPromotion is suspended.",

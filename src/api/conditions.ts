@@ -36,6 +36,11 @@ export const Reason = {
   ProgressingWithRetry: "ProgressingWithRetry",
   /** A plan is ready and `spec.approval.required` is set; it waits for approval of `status.pendingPlan`. */
   AwaitingApproval: "AwaitingApproval",
+  /**
+   * The plan writes to the org, and `spec.changeWindows` allows no write now: it is held (Reconciling=True,
+   * Ready=Unknown) until the next window opens, named in the message.
+   */
+  OutsideChangeWindow: "OutsideChangeWindow",
   /** An IvrPromotion listed in `spec.dependsOn` is not Ready for its latest generation. */
   DependencyNotReady: "DependencyNotReady",
   /** `spec.suspend` is true; no new revision is applied. */
@@ -120,6 +125,11 @@ export interface Outcome {
   state: OutcomeState;
   reason?: Reason;
   message: string;
+  /**
+   * The Reconciling condition's message when it differs from Ready's (Progressing only): details that
+   * change every reconcile ("opens in 3h12m") stay out of Ready, whose message keys Events.
+   */
+  reconcilingMessage?: string;
 }
 
 /** Where and when conditions are being written. */
@@ -194,8 +204,13 @@ export function applyOutcome(
     );
   const list = conditions ?? [];
   switch (outcome.state) {
-    case "Progressing":
-      return set(removeCondition(set(list, "Ready", "Unknown"), "Stalled"), "Reconciling", "True");
+    case "Progressing": {
+      const ready = removeCondition(set(list, "Ready", "Unknown"), "Stalled");
+      if (outcome.reconcilingMessage === undefined) return set(ready, "Reconciling", "True");
+      const message = outcome.reconcilingMessage;
+      const reconciling = { type: "Reconciling", status: "True" as const, reason, message };
+      return setCondition(ready, { ...reconciling, observedGeneration: ctx.generation }, ctx.now);
+    }
     case "Ready":
       return removeCondition(removeCondition(set(list, "Ready", "True"), "Reconciling"), "Stalled");
     case "Waiting":

@@ -52,6 +52,42 @@ export const PendingPlanSchema = z
 /** A pending plan. */
 export type PendingPlan = z.infer<typeof PendingPlanSchema>;
 
+/** A plan held because no change window is open (see spec.changeWindows). */
+export const ChangeWindowHoldSchema = z
+  .object({
+    revision: z.string().describe("Git revision of the held plan."),
+    planHash: z
+      .string()
+      .describe("Hash of the held plan; an emergency override names it (change-window-override annotation)."),
+    summary: PlanCountsSchema,
+    heldSince: timestamp("When the plan was first held"),
+    nextOpenAt: timestamp(
+      "When the next change window opens; absent when none opens within 400 days",
+    ).optional(),
+    why: z.string().max(1024).describe('What keeps writes out, e.g. inside deny window "peak-hours".'),
+  })
+  .describe("The plan waiting for a change window; cleared once it is applied or nothing is held.");
+/** A held plan. */
+export type ChangeWindowHold = z.infer<typeof ChangeWindowHoldSchema>;
+
+/** An emergency override of the change windows that was used. */
+export const ChangeWindowOverrideSchema = z
+  .object({
+    planHash: z.string().describe("The plan the override was for, and that was written."),
+    revision: z.string().describe("Its Git revision."),
+    reason: z.string().max(1024).describe("The reason given in the annotation."),
+    setBy: z
+      .string()
+      .max(256)
+      .optional()
+      .describe("Field manager that set the annotation (from managedFields), when known."),
+    usedAt: timestamp("When the override let the plan through"),
+    why: z.string().max(1024).describe("What the windows said at the time (e.g. inside deny window ...)."),
+  })
+  .describe("The last emergency override of spec.changeWindows that let a plan through.");
+/** A used override. */
+export type ChangeWindowOverride = z.infer<typeof ChangeWindowOverrideSchema>;
+
 /** One finished attempt. */
 export const HistoryEntrySchema = z
   .object({
@@ -99,6 +135,8 @@ export const IvrPromotionStatusSchema = z
       .describe("The last ivr.promoter.dev/requested-at annotation value acted on."),
     inventory: z.array(InventoryItemSchema).optional().describe("Flows applied by this object."),
     pendingPlan: PendingPlanSchema.optional(),
+    changeWindowHold: ChangeWindowHoldSchema.optional(),
+    changeWindowOverride: ChangeWindowOverrideSchema.optional(),
     drift: z
       .array(
         z.object({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { exactlyOneOf, withCel } from "./cel.js";
+import { ChangeWindowsSchema } from "./change-windows.js";
 import { durationString } from "./duration.js";
 import { IvrPromotionStatusSchema } from "./ivr-promotion-status.js";
 
@@ -31,6 +32,11 @@ export const Annotation = {
   requestedAt: "ivr.promoter.dev/requested-at",
   /** Set to `status.pendingPlan.planHash` to approve that exact plan when `spec.approval.required` is true. */
   approvedPlan: "ivr.promoter.dev/approved-plan",
+  /**
+   * `"<planHash> <reason>"`: writes that exact plan now even outside `spec.changeWindows` (an emergency).
+   * Bound to the plan, so it cannot outlive the change it was given for; recorded in status and Events.
+   */
+  changeWindowOverride: "ivr.promoter.dev/change-window-override",
 } as const;
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -210,6 +216,7 @@ export const IvrPromotionSpecSchema = z
       })
       .optional()
       .describe("Manual approval gate."),
+    changeWindows: ChangeWindowsSchema.optional(),
     rateLimit: z
       .object({
         requestsPerMinute: z

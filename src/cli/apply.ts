@@ -1,4 +1,10 @@
 import { planPromotion, promote } from "../engine/promote.js";
+import {
+  CHANGE_WINDOW_HELP,
+  CHANGE_WINDOW_OPTIONS,
+  loadChangeWindows,
+  windowCheck,
+} from "./change-window-flags.js";
 import { parseCommandArgs, type Command } from "./command.js";
 import { reporting } from "./failure.js";
 import { progressPrinter } from "./progress.js";
@@ -19,7 +25,8 @@ Exit status: 0 applied (or nothing to do), 1 --dry-run with changes, 2 usage or 
 
 ${PROMOTION_HELP}
   --dry-run                 plan and preflight only (same as 'plan', exit 1 when there are changes)
-  --approve HASH            apply only if the plan's hash is HASH (from 'plan --output json')`;
+  --approve HASH            apply only if the plan's hash is HASH (from 'plan --output json')
+${CHANGE_WINDOW_HELP}`;
 
 /** `ivr-promoter apply`: the whole promotion, with live progress. */
 export const applyCommand: Command = {
@@ -49,6 +56,10 @@ export const applyCommand: Command = {
         return hasChanges(planned.plan) ? EXIT.changes : EXIT.ok;
       }
       const text = values.output !== "json";
+      const windows = values["change-windows"]
+        ? await loadChangeWindows(values["change-windows"])
+        : undefined;
+      const inWindow = windowCheck(windows, values["override-change-window"], ctx);
       let writes = 0;
       const outcome = await promoteRecordingRestores(prepared.stateDir, prepared.org.id, () =>
         promote(
@@ -56,6 +67,7 @@ export const applyCommand: Command = {
           {
             ...prepared.request,
             onPlan: (plan) => {
+              inWindow(plan);
               writes = plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "prune").length;
               if (text) ctx.stdout.write(renderPlan(plan));
             },
@@ -105,5 +117,6 @@ function parse(argv: string[]) {
     ...PROMOTION_OPTIONS,
     "dry-run": { type: "boolean", default: false },
     approve: { type: "string" },
+    ...CHANGE_WINDOW_OPTIONS,
   });
 }

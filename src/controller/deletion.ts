@@ -8,6 +8,7 @@ import { patchFinalizers } from "./kube-clients.js";
 import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
 import { forgetObject } from "./reconcile-metrics.js";
 import { StatusDraft, patchStatus } from "./status.js";
+import { ChangeWindowGate, OutsideChangeWindowError, heldOutcome } from "./steps/change-window.js";
 import { FINALIZER, pruneInventory, type HeldDeletion } from "./steps/finalize.js";
 import { targetLockKey } from "./target-lock.js";
 import type { ObjectRef, ReconcileResult } from "./types.js";
@@ -64,6 +65,13 @@ export async function finalizeObject(
               journal,
               signal,
               onJournalIgnored: journalIgnored(ctx, obj),
+              // Deleting flows is a write like any other: a deny window holds it (rollbacks still run).
+              onPlan: new ChangeWindowGate(obj, {
+                now: ctx.now,
+                events: ctx.events,
+                subject: subject(obj, ref),
+                metrics: ctx.metrics,
+              }).guard(),
             },
             logger,
           );
@@ -94,6 +102,7 @@ export async function finalizeObject(
     await forgetObject(ctx.metrics, ref);
     return {};
   } catch (err) {
+    if (err instanceof OutsideChangeWindowError) return holdDeletionForWindow(ctx, obj, ref, err);
     const outcome = outcomeForError(err, stage, secrets.known);
     logger.warn({ reason: outcome.reason, err: outcome.message }, "finalizing failed");
     const draft = new StatusDraft(obj, ctx.now());
@@ -131,6 +140,26 @@ async function holdDeletion(
       message: held.message,
     });
   return {};
+}
+
+/** A deletion whose prune waits for a change window: finalizer kept, requeued when the window opens. */
+async function holdDeletionForWindow(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  ref: ObjectRef,
+  err: OutsideChangeWindowError,
+): Promise<ReconcileResult> {
+  const draft = new StatusDraft(obj, ctx.now());
+  const held = heldOutcome(err, obj.spec, draft, ctx.now(), ctx.metrics, ref);
+  draft.finish(held.outcome);
+  await patchStatus(ctx.apis, ref, draft);
+  if (draft.readyChanged())
+    await ctx.events.record(subject(obj, ref), {
+      type: "Normal",
+      reason: Reason.OutsideChangeWindow,
+      message: `Deletion: ${held.outcome.message}`,
+    });
+  return { requeueAfterMs: held.requeueAfterMs };
 }
 
 /** A journal, or an entry of it, that is not ours: a Warning Event, never acted on. */

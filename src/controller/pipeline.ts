@@ -12,6 +12,7 @@ import type { DesiredFlow } from "../engine/model.js";
 import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
 import type { StatusDraft } from "./status.js";
 import { planAndApply } from "./steps/apply.js";
+import { ChangeWindowGate, OutsideChangeWindowError, heldOutcome } from "./steps/change-window.js";
 import { DEPENDENCY_REQUEUE_MS, unreadyDependency } from "./steps/dependencies.js";
 import { renderFlowSet } from "./steps/render.js";
 import { stalledBefore } from "./stall-gate.js";
@@ -20,7 +21,8 @@ import { targetLockKey } from "./target-lock.js";
 
 /**
  * The steps of one reconcile of a live (not deleting) IvrPromotion, in Flux's order:
- * suspend → dependsOn → fetch source → render → credentials → (per-target lock) plan → approval → promote.
+ * suspend → dependsOn → fetch source → render → credentials → (per-target lock) plan → approval → promote,
+ * whose writes wait for spec.changeWindows (steps/change-window.ts; recovery and rollbacks never do).
  * Steps write status fields into the draft; this function returns how the reconcile ended, and the
  * caller writes conditions, patches status once, and records events and metrics.
  */
@@ -50,6 +52,14 @@ export async function runPipeline(
   logger: Logger,
 ): Promise<Finish> {
   const { spec } = obj;
+  // Built first: it clears a hold of an earlier reconcile (a suspended object holds nothing).
+  const windows = new ChangeWindowGate(obj, {
+    now: ctx.now,
+    events: ctx.events,
+    subject: subject(obj, refOf(obj)),
+    metrics: ctx.metrics,
+    draft,
+  });
   if (spec.suspend) return { kind: "suspended" };
   const progress = new ProgressReporter(ctx.apis, refOf(obj), draft, logger, ctx.now, () =>
     ctx.writeRight.valid(),
@@ -121,10 +131,10 @@ export async function runPipeline(
             rollbackStrategy: spec.rollbackStrategy,
             previousFlows: () => renderRevision(ctx, obj, secrets),
             onJournalIgnored: journalIgnored(ctx, obj),
-            onPlan: (plan) => {
+            onPlan: windows.guard((plan) => {
               writes = plan.actions.filter(isWrite).length;
               if (writes > 0) progress.report(`applying ${rev}: 0/${writes}`);
-            },
+            }),
             onEvent: (e) => {
               logger.debug({ apply: e }, "apply progress");
               onEvent(e);
@@ -137,6 +147,11 @@ export async function runPipeline(
     if (result.drifted && result.drifted.length > 0) await reportDrift(ctx, obj, result.drifted);
     return { kind: "done", ...result, requeueAfterMs: requeueAfter(result.outcome, spec), revision };
   } catch (err) {
+    if (err instanceof OutsideChangeWindowError) {
+      const held = heldOutcome(err, spec, draft, ctx.now(), ctx.metrics, refOf(obj));
+      logger.info({ planHash: err.plan.hash, why: err.verdict.why }, "plan held outside change windows");
+      return { kind: "done", ...held, written: 0, revision };
+    }
     const outcome = outcomeForError(err, stage, secrets.known);
     logger.warn(
       { stage, reason: outcome.reason, code: codeOf(err), err: outcome.message },
@@ -151,6 +166,7 @@ export async function runPipeline(
       error: err,
     };
   } finally {
+    windows.noteInHistory();
     await progress.close();
   }
 }

@@ -7,8 +7,12 @@ import type { KubeObject } from "./watch-types.js";
  * `GenerationChangedPredicate` OR Flux's `ReconcileRequestedPredicate`, plus deletion and relists.
  */
 
-/** Annotations whose change asks for a reconcile: Flux-style "reconcile now" and plan approval. */
-export const TRIGGER_ANNOTATIONS: readonly string[] = [Annotation.requestedAt, Annotation.approvedPlan];
+/** Annotations whose change asks for a reconcile: Flux-style "reconcile now", plan approval and override. */
+export const TRIGGER_ANNOTATIONS: readonly string[] = [
+  Annotation.requestedAt,
+  Annotation.approvedPlan,
+  Annotation.changeWindowOverride,
+];
 
 /** True when an update from `old` to `obj` should enqueue the object. */
 export function updateMatters(old: KubeObject, obj: KubeObject): boolean {

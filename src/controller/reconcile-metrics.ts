@@ -41,6 +41,7 @@ export function recordReconcile(metrics: Metrics, ref: ObjectRef, record: Reconc
     id,
     ready?.status === "False" && ready.reason === Reason.AwaitingApproval ? 1 : 0,
   );
+  metrics.changeWindowHeldNow.set(id, ready?.reason === Reason.OutsideChangeWindow ? 1 : 0);
 }
 
 /** Removes every series of `ref` (the object is gone). */
@@ -49,6 +50,9 @@ export async function forgetObject(metrics: Metrics, ref: ObjectRef): Promise<vo
   metrics.reconcileDuration.remove(id);
   metrics.suspended.remove(id);
   metrics.awaitingApproval.remove(id);
+  metrics.changeWindowHeldNow.remove(id);
+  metrics.changeWindowHeld.remove(id);
+  metrics.changeWindowOverrides.remove(id);
   for (const result of RESULTS) metrics.reconcileTotal.remove({ ...id, result });
   for (const type of TYPES) {
     for (const status of STATUSES) metrics.condition.remove({ ...id, type, status });

@@ -64,7 +64,11 @@ const LooseObjectSchema = z.object({
 });
 
 /** Reasons that are waiting on a person or another object, not failures: their events are Normal. */
-const NORMAL_WAITS = new Set<string>([Reason.AwaitingApproval, Reason.DependencyNotReady]);
+const NORMAL_WAITS = new Set<string>([
+  Reason.AwaitingApproval,
+  Reason.DependencyNotReady,
+  Reason.OutsideChangeWindow,
+]);
 
 /**
  * The IvrPromotion reconciler: reads the object, handles finalizer and deletion, runs the pipeline

@@ -48,8 +48,11 @@ export interface PromotionRequest {
   onEvent?: (event: ApplyEvent) => void;
   /** Told of journal entries recovery refused to act on (journal-vet.ts); they are logged too. */
   onJournalIgnored?: (detail: string) => void;
-  /** Called with the checked plan just before anything is written (the CLI prints it); awaited. */
-  onPlan?: (plan: Plan) => void | Promise<void>;
+  /**
+   * Called with the checked plan just before anything is written (the CLI prints it; the controller's
+   * change-window gate may throw to write nothing), and the interrupted run recovered first, if any; awaited.
+   */
+  onPlan?: (plan: Plan, recovered?: RollbackOutcome) => void | Promise<void>;
 }
 
 /** The result of planning (and preflighting) without writing. */
@@ -120,7 +123,7 @@ export async function promote(
   if (approvedPlanHash !== undefined && approvedPlanHash !== plan.hash) {
     throw new PlanChangedError(approvedPlanHash, plan.hash);
   }
-  await req.onPlan?.(plan);
+  await req.onPlan?.(plan, planned.recovered);
   const desired = new Map(req.desired.map((f) => [f.key, f]));
   const applied = await applyPlan(plan, desired, client, {
     concurrency: req.concurrency,

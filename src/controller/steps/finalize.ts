@@ -14,7 +14,7 @@ const DELETION_REVISION = "deletion";
 /** What the deletion's prune run is told besides the object. */
 export type PruneRequest = Pick<
   PromotionRequest,
-  "target" | "selfClientId" | "journal" | "signal" | "onJournalIgnored"
+  "target" | "selfClientId" | "journal" | "signal" | "onJournalIgnored" | "onPlan"
 >;
 
 /** The deletion of an object that requires approval, held until its deletion plan is approved. */
