@@ -1,6 +1,6 @@
 import { planPromotion, promote } from "../engine/promote.js";
 import { parseCommandArgs, type Command } from "./command.js";
-import { reporting } from "./failure.js";
+import { outputFormat, reporting, requestedOutput } from "./failure.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan, shortRev } from "./render-plan.js";
@@ -26,12 +26,13 @@ export const applyCommand: Command = {
   name: "apply",
   summary: "promote the flow set to the target org (atomic: all or nothing)",
   async run(argv, ctx) {
-    const { values } = parse(argv);
-    if (values.help) {
-      ctx.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    return reporting(values.output, ctx, async () => {
+    return reporting(requestedOutput(argv), ctx, async () => {
+      const { values } = parse(argv);
+      if (values.help) {
+        ctx.stdout.write(`${HELP}\n`);
+        return 0;
+      }
+      outputFormat("apply", values.output);
       const prepared = await preparePromotion(values, ctx);
       const { client } = prepared.target;
       // The total is known once the plan is; the printer is created lazily for that reason.
