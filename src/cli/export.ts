@@ -79,6 +79,11 @@ export const exportCommand: Command = {
         ? `committed ${result.commit.slice(0, 12)} on ${branch} (HEAD unchanged; the files are also in the work tree)\n`
         : `no changes to commit on ${branch}\n`,
     );
+    if (result.commit && !result.onHead) {
+      // `git merge` alone refuses: the work tree holds the same files, untracked or modified.
+      const flows = join(path, "flows");
+      ctx.stdout.write(`take it with: git checkout ${branch} -- ${flows} && git merge ${branch}\n`);
+    }
     return 0;
   },
 };

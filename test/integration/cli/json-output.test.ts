@@ -24,7 +24,10 @@ afterAll(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
-const env = (secret = PROD_CLIENT.secret) => ({ GENESYS_CLIENT_SECRET: secret, XDG_STATE_HOME: state });
+const env = (secret: string = PROD_CLIENT.secret) => ({
+  GENESYS_CLIENT_SECRET: secret,
+  XDG_STATE_HOME: state,
+});
 const promotion = () => [
   "--dir",
   repo.dir,
