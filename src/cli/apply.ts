@@ -4,7 +4,7 @@ import { outputFormat, reporting, requestedOutput } from "./failure.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan, shortRev } from "./render-plan.js";
-import { recordRestored, writeInventory } from "./state.js";
+import { checkStateDir, recordRestored, writeInventory } from "./state.js";
 import { ApplyFailedError } from "../engine/errors.js";
 import { EXIT } from "./exit-codes.js";
 import { colorEnabled } from "./style.js";
@@ -49,6 +49,7 @@ export const applyCommand: Command = {
         // Exactly like plan: a dry run is a plan, and scripts test it the same way.
         return hasChanges(planned.plan) ? EXIT.changes : EXIT.ok;
       }
+      await checkStateDir(prepared.stateDir);
       const text = values.output !== "json";
       let writes = 0;
       const outcome = await promoteRecordingRestores(prepared.stateDir, prepared.org.id, () =>
