@@ -47,7 +47,13 @@ export function spawnCli(
   argv: string[],
   env: Record<string, string> = {},
   options: { cwd?: string } = {},
-): { done: Promise<CliResult>; pid: number | undefined; kill: (signal?: NodeJS.Signals) => void } {
+): {
+  done: Promise<CliResult>;
+  pid: number | undefined;
+  kill: (signal?: NodeJS.Signals) => void;
+  /** What it printed on stdout so far. */
+  stdout: () => string;
+} {
   const child = spawn(process.execPath, ["--import", TSX, join(ROOT, "src", "main.ts"), ...argv], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
@@ -62,5 +68,10 @@ export function spawnCli(
       resolve({ code: code ?? (signal ? 128 : 1), stdout: out.join(""), stderr: err.join("") }),
     );
   });
-  return { done, pid: child.pid, kill: (signal = "SIGTERM") => void child.kill(signal) };
+  return {
+    done,
+    pid: child.pid,
+    kill: (signal = "SIGTERM") => void child.kill(signal),
+    stdout: () => out.join(""),
+  };
 }
