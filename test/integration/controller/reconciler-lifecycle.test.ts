@@ -88,7 +88,12 @@ describe("IvrPromotion lifecycle", () => {
     expect(pending?.revision).toBe(`main@sha1:${await w.repo.head()}`);
     expect(pending?.summary).toEqual({ create: FLOWS, update: 0, drifted: 0, unchanged: 0, prune: 0 });
     expect(ready(waiting)).toMatchObject({ status: "False" });
-    expect(ready(waiting)?.message).toContain(`${Annotation.approvedPlan}=${pending?.planHash}`);
+    // The STATUS column stays short; the hash to approve is the full one in status.pendingPlan.
+    const head = await w.repo.head();
+    expect(ready(waiting)?.message).toBe(
+      `Plan ${pending?.planHash.slice(0, "sha256:".length + 8)} for main@sha1:${head.slice(0, 8)} awaits approval (${FLOWS} created, 0 updated, 0 unchanged)`,
+    );
+    expect(pending?.planHash).toMatch(/^sha256:[0-9a-f]{32}$/);
     expect((await w.emulator.admin.org("dev")).jobs).toEqual([]);
     const event = await cluster.waitForEvent(ns, "gated", "AwaitingApproval");
     expect(event?.type).toBe("Normal");
