@@ -26,7 +26,7 @@ export const PROMOTION_OPTIONS = {
   "lock-policy": { type: "string", default: "Fail" },
   "cycle-policy": { type: "string", default: "Reject" },
   concurrency: { type: "string", default: "8" },
-  output: { type: "string", default: "text" },
+  output: { type: "string", short: "o", default: "text" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -45,7 +45,7 @@ behaviour:
   --lock-policy P           Fail (default) or ForceUnlock for flows locked by someone else
   --cycle-policy P          Reject (default) or BreakWithStubs for flows that reference each other
   --concurrency N           imports in flight at once (default 8)
-  --output text|json`;
+  -o, --output text|json    text (default), or one JSON document on stdout whatever the outcome`;
 
 type Values = { [K in keyof typeof PROMOTION_OPTIONS]?: string | boolean };
 

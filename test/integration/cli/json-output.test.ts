@@ -86,6 +86,13 @@ describe("--output json on failures", () => {
       /--concurrency must be an integer/,
     ],
     [
+      "plan: -o json (as kubectl spells it), bad value",
+      () => ["plan", "-o", "json", ...promotion(), "--cycle-policy", "Ignore"],
+      2,
+      "UsageError",
+      /--cycle-policy must be Reject or BreakWithStubs/,
+    ],
+    [
       "plan: flag without its value",
       () => ["plan", "--output=json", "--env"],
       2,
