@@ -2,7 +2,8 @@
 import { loadEnvConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { COMMANDS } from "./cli/registry.js";
-import type { CommandContext } from "./cli/command.js";
+import { UsageError, type CommandContext } from "./cli/command.js";
+import { errorObject, requestedOutput } from "./cli/failure.js";
 import { EXIT, exitCodeFor } from "./cli/exit-codes.js";
 import { isPromoterError } from "./errors.js";
 import { oneLine } from "./redact.js";
@@ -24,7 +25,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    process.stderr.write(`ivr-promoter: unknown command '${name}'\n${USAGE}\n`);
+    const message = `unknown command '${name}'`;
+    if (requestedOutput(rest) === "json")
+      process.stdout.write(`${JSON.stringify({ error: errorObject(new UsageError(message)) }, null, 2)}\n`);
+    process.stderr.write(`ivr-promoter: ${message}\n${USAGE}\n`);
     return 2;
   }
   const env = loadEnvConfig();

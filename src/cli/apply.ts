@@ -6,11 +6,11 @@ import {
   windowCheck,
 } from "./change-window-flags.js";
 import { parseCommandArgs, type Command } from "./command.js";
-import { reporting } from "./failure.js";
+import { outputFormat, reporting, requestedOutput } from "./failure.js";
 import { progressPrinter } from "./progress.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan, shortRev } from "./render-plan.js";
-import { recordRestored, writeInventory } from "./state.js";
+import { checkStateDir, recordRestored, writeInventory } from "./state.js";
 import { ApplyFailedError } from "../engine/errors.js";
 import { EXIT } from "./exit-codes.js";
 import { colorEnabled } from "./style.js";
@@ -33,12 +33,13 @@ export const applyCommand: Command = {
   name: "apply",
   summary: "promote the flow set to the target org (atomic: all or nothing)",
   async run(argv, ctx) {
-    const { values } = parse(argv);
-    if (values.help) {
-      ctx.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    return reporting(values.output, ctx, async () => {
+    return reporting(requestedOutput(argv), ctx, async () => {
+      const { values } = parse(argv);
+      if (values.help) {
+        ctx.stdout.write(`${HELP}\n`);
+        return 0;
+      }
+      outputFormat("apply", values.output);
       const prepared = await preparePromotion(values, ctx);
       const { client } = prepared.target;
       // The total is known once the plan is; the printer is created lazily for that reason.
@@ -55,6 +56,7 @@ export const applyCommand: Command = {
         // Exactly like plan: a dry run is a plan, and scripts test it the same way.
         return hasChanges(planned.plan) ? EXIT.changes : EXIT.ok;
       }
+      await checkStateDir(prepared.stateDir);
       const text = values.output !== "json";
       const windows = values["change-windows"]
         ? await loadChangeWindows(values["change-windows"])

@@ -7,7 +7,10 @@ import { parseLayoutFile } from "../flowset/layout-file.js";
 import { EnvironmentFileSchema } from "../flowset/layout-schema.js";
 import { UsageError, parseCommandArgs, type Command } from "./command.js";
 import { commitToBranch } from "./export-commit.js";
-import { mergeInventory } from "./state.js";
+import { checkStateDir, mergeInventory } from "./state.js";
+import { ConfigError } from "./exit-codes.js";
+import { PromoterError } from "../errors.js";
+import { simpleGit } from "simple-git";
 import { TARGET_HELP, TARGET_OPTIONS, targetFromFlags } from "./target.js";
 
 const HELP = `usage: ivr-promoter export --dir REPO --env NAME (--flow NAME... | --type T... | --all) TARGET [options]
@@ -45,7 +48,10 @@ export const exportCommand: Command = {
     const root = resolve(values.dir);
     const path = values.path ?? ".";
     const envValues = await readEnvironmentValues(join(root, path, "environments", `${values.env}.yaml`));
+    if (!values["no-commit"]) await requireWorkTree(root);
     const target = targetFromFlags(values, ctx.env, ctx.logger);
+    const stateDir = resolve(values["state-dir"] ?? defaultStateDir(ctx.env));
+    await checkStateDir(stateDir);
     const files = await exportFromOrg(
       target.client,
       { names: values.flow, types: values.type, all: values.all === true },
@@ -64,7 +70,6 @@ export const exportCommand: Command = {
     }
     const org = await target.client.organization();
     // Recorded as applied (merged into what was there), so a plan right after shows no change.
-    const stateDir = resolve(values["state-dir"] ?? defaultStateDir(ctx.env));
     await mergeInventory(
       stateDir,
       org,
@@ -73,12 +78,24 @@ export const exportCommand: Command = {
     if (values["no-commit"]) return 0;
     const branch = values.branch ?? `ivr-export/${values.env}`;
     const message = values.message ?? `Export ${files.length} flow(s) from ${org.name} (${values.env})`;
-    const result = await commitToBranch(root, branch, written, message);
+    const result = await commitToBranch(root, branch, written, message).catch((err: unknown) => {
+      throw new PromoterError(
+        "ExportCommitFailed",
+        "Stalled",
+        `committing to ${branch} failed (the files are in the work tree): ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    });
     ctx.stdout.write(
       result.commit
         ? `committed ${result.commit.slice(0, 12)} on ${branch} (HEAD unchanged; the files are also in the work tree)\n`
         : `no changes to commit on ${branch}\n`,
     );
+    if (result.commit && !result.onHead) {
+      // `git merge` alone refuses: the work tree holds the same files, untracked or modified.
+      const flows = join(path, "flows");
+      ctx.stdout.write(`take it with: git checkout ${branch} -- ${flows} && git merge ${branch}\n`);
+    }
     return 0;
   },
 };
@@ -126,4 +143,19 @@ async function existingFiles(root: string, path: string, env: string): Promise<M
 function defaultFile(file: ExportedFile): string {
   const safeName = file.name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "flow";
   return `flows/${file.type.toLowerCase()}/${safeName}.yaml`;
+}
+
+/** Without --no-commit the export is committed: a directory outside Git is refused before any export job. */
+async function requireWorkTree(root: string): Promise<void> {
+  let inside = false;
+  try {
+    inside = (await simpleGit(root).raw(["rev-parse", "--is-inside-work-tree"])).trim() === "true";
+  } catch {
+    // not a directory simple-git can use, or git says it is not in a repository
+  }
+  if (!inside)
+    throw new ConfigError(
+      "NotAGitWorkTree",
+      `--dir ${root} is not a Git work tree: give a checkout, or --no-commit to write the files only`,
+    );
 }

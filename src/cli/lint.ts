@@ -6,7 +6,8 @@ import { formatFinding, type Finding } from "../flowset/findings.js";
 import { loadRepoLayout } from "../flowset/layout.js";
 import { cliSecrets } from "./secrets.js";
 import { oneLine } from "../redact.js";
-import { UsageError, type Command } from "./command.js";
+import { UsageError, type Command, type CommandContext } from "./command.js";
+import { errorObject, outputFormat, reporting, requestedOutput } from "./failure.js";
 import { withSearchedDir } from "./searched.js";
 import { exitCodeFor } from "./exit-codes.js";
 
@@ -47,11 +48,7 @@ function parseLintArgs(argv: string[]): LintArgs | "help" {
   if (positionals.length !== 1)
     throw new UsageError("lint: expected exactly one PATH (the flow set directory)");
   if (!values.env) throw new UsageError("lint: --env NAME is required");
-  const output = values.output ?? "text";
-  if (output !== "text" && output !== "json") {
-    throw new UsageError(`lint: --output must be text or json, got '${output}'`);
-  }
-  return { path: positionals[0]!, env: values.env, output };
+  return { path: positionals[0]!, env: values.env, output: outputFormat("lint", values.output) };
 }
 
 /** `N errors, M warnings; F flows in L levels` — the last line of text output. */
@@ -97,35 +94,39 @@ function layoutFinding(path: string, err: unknown): Finding {
 export const lintCommand: Command = {
   name: "lint",
   summary: "check a flow set for one environment without touching Genesys (placeholders, references, cycles)",
-  async run(argv, ctx) {
-    const args = parseLintArgs(argv);
-    if (args === "help") {
-      ctx.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    let set: FlowSet;
-    try {
-      const layout = await loadRepoLayout(resolve(args.path), ".", args.env, cliSecrets(ctx.env.flowSecrets));
-      set = buildFlowSet({ ...layout, environment: args.env, valuesFile: layout.environment.file });
-    } catch (err) {
-      if (!isPromoterError(err)) throw err;
-      const finding = layoutFinding(args.path, withSearchedDir(err, resolve(args.path), ".", args.env));
-      if (args.output === "json") {
-        ctx.stdout.write(
-          `${JSON.stringify({ environment: args.env, ok: false, findings: [finding] }, null, 2)}\n`,
-        );
-      } else {
-        ctx.stdout.write(`${formatFinding(finding)}\n`);
-      }
-      // The set could not even be read (no environment file, unreadable manifest): a config error.
-      return exitCodeFor(err);
-    }
-    if (args.output === "json") {
-      ctx.stdout.write(asJson(args, set));
-    } else {
-      for (const finding of set.findings) ctx.stdout.write(`${formatFinding(finding)}\n`);
-      ctx.stdout.write(`${summary(set)}\n`);
-    }
-    return set.findings.some((f) => f.severity === "error") ? 1 : 0;
+  run(argv, ctx) {
+    return reporting(requestedOutput(argv), ctx, () => lint(argv, ctx));
   },
 };
+
+async function lint(argv: string[], ctx: CommandContext): Promise<number> {
+  const args = parseLintArgs(argv);
+  if (args === "help") {
+    ctx.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  let set: FlowSet;
+  try {
+    const layout = await loadRepoLayout(resolve(args.path), ".", args.env, cliSecrets(ctx.env.flowSecrets));
+    set = buildFlowSet({ ...layout, environment: args.env, valuesFile: layout.environment.file });
+  } catch (err) {
+    if (!isPromoterError(err)) throw err;
+    const shown = withSearchedDir(err, resolve(args.path), ".", args.env);
+    const finding = layoutFinding(args.path, shown);
+    if (args.output === "json") {
+      const report = { environment: args.env, ok: false, findings: [finding], error: errorObject(shown) };
+      ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      ctx.stdout.write(`${formatFinding(finding)}\n`);
+    }
+    // The set could not even be read (no environment file, unreadable manifest): a config error.
+    return exitCodeFor(err);
+  }
+  if (args.output === "json") {
+    ctx.stdout.write(asJson(args, set));
+  } else {
+    for (const finding of set.findings) ctx.stdout.write(`${formatFinding(finding)}\n`);
+    ctx.stdout.write(`${summary(set)}\n`);
+  }
+  return set.findings.some((f) => f.severity === "error") ? 1 : 0;
+}

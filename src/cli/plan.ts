@@ -1,6 +1,6 @@
 import { planPromotion } from "../engine/promote.js";
 import { parseCommandArgs, type Command } from "./command.js";
-import { reporting } from "./failure.js";
+import { outputFormat, reporting, requestedOutput } from "./failure.js";
 import { PROMOTION_HELP, PROMOTION_OPTIONS, preparePromotion } from "./promotion-args.js";
 import { hasChanges, renderPlan } from "./render-plan.js";
 
@@ -18,12 +18,13 @@ export const planCommand: Command = {
   name: "plan",
   summary: "show what apply would change in the target org",
   async run(argv, ctx) {
-    const { values } = parse(argv);
-    if (values.help) {
-      ctx.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    return reporting(values.output, ctx, async () => {
+    return reporting(requestedOutput(argv), ctx, async () => {
+      const { values } = parse(argv);
+      if (values.help) {
+        ctx.stdout.write(`${HELP}\n`);
+        return 0;
+      }
+      outputFormat("plan", values.output);
       const prepared = await preparePromotion(values, ctx);
       const planned = await planPromotion(prepared.target.client, prepared.request, { check: true });
       if (values.output === "json") {

@@ -1,10 +1,10 @@
 import { join, resolve } from "node:path";
-import { simpleGit } from "simple-git";
 import type { PromotionRequest } from "../engine/promote.js";
 import { loadDesired, type LoadedFlowSet } from "../engine/load.js";
 import type { LockPolicy } from "../engine/preflight.js";
 import { defaultStateDir } from "../config.js";
 import { GitSource } from "../source/index.js";
+import { workTreeRevision } from "../source/work-tree-revision.js";
 import { UsageError, type CommandContext } from "./command.js";
 import { cliSecrets } from "./secrets.js";
 import { withSearchedDir } from "./searched.js";
@@ -26,13 +26,14 @@ export const PROMOTION_OPTIONS = {
   "lock-policy": { type: "string", default: "Fail" },
   "cycle-policy": { type: "string", default: "Reject" },
   concurrency: { type: "string", default: "8" },
-  output: { type: "string", default: "text" },
+  output: { type: "string", short: "o", default: "text" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** Help text for {@link PROMOTION_OPTIONS}. */
 export const PROMOTION_HELP = `flow set (one of):
-  --dir DIR                 a local checkout (revision = its HEAD commit, "+dirty" when modified)
+  --dir DIR                 a local checkout (revision = its HEAD commit; when modified, the branch
+                            commit the work tree equals, e.g. export's, else HEAD+dirty)
   --repo URL                a Git repository, with --branch B | --tag T | --commit SHA
   --path P                  the flow set inside the repository (default .)
   --env NAME                the environment whose values are substituted (environments/NAME.yaml)
@@ -44,7 +45,7 @@ behaviour:
   --lock-policy P           Fail (default) or ForceUnlock for flows locked by someone else
   --cycle-policy P          Reject (default) or BreakWithStubs for flows that reference each other
   --concurrency N           imports in flight at once (default 8)
-  --output text|json`;
+  -o, --output text|json    text (default), or one JSON document on stdout whatever the outcome`;
 
 type Values = { [K in keyof typeof PROMOTION_OPTIONS]?: string | boolean };
 
@@ -126,18 +127,5 @@ async function checkoutFlowSet(
     return { root: checkout.dir, revision: checkout.revision };
   }
   const root = resolve(dir ?? ".");
-  return { root, revision: await localRevision(root) };
-}
-
-/** The HEAD commit of a local checkout, marked `+dirty` when the work tree differs; `local` outside Git. */
-async function localRevision(root: string): Promise<string> {
-  try {
-    const git = simpleGit(root);
-    if (!(await git.checkIsRepo())) return "local";
-    const head = (await git.revparse(["HEAD"])).trim();
-    const status = await git.status();
-    return status.isClean() ? head : `${head}+dirty`;
-  } catch {
-    return "local";
-  }
+  return { root, revision: await workTreeRevision(root, ctx.env.childEnv) };
 }

@@ -1,8 +1,10 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { FileJournalStore } from "../engine/journal.js";
 import { InventoryEntrySchema, flowKey, type InventoryEntry } from "../engine/model.js";
+import { ConfigError } from "./exit-codes.js";
 
 /**
  * The CLI's memory between runs, per target org (the operator keeps the same in the object's status):
@@ -30,12 +32,57 @@ export async function readInventory(stateDir: string, orgId: string): Promise<In
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
+    throw unusable(stateDir, err);
   }
-  const parsed = StateFileSchema.safeParse(JSON.parse(text));
+  return parseState(path, text).inventory;
+}
+
+/**
+ * Makes sure `stateDir` exists and is writable before anything is written to an org, so an apply
+ * never changes the org and then fails to record what it applied.
+ */
+export async function checkStateDir(stateDir: string): Promise<void> {
+  try {
+    await mkdir(stateDir, { recursive: true });
+    await access(stateDir, constants.W_OK);
+  } catch (err) {
+    throw unusable(stateDir, err);
+  }
+}
+
+/** A state file that is not one (hand-edited, truncated): a config error naming it and the way out. */
+function parseState(path: string, text: string): StateFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      "StateFileInvalid",
+      `${path}: not an ivr-promoter state file (${err instanceof Error ? err.message : String(err)}): move it away (the next apply records the org again) or give another --state-dir`,
+    );
+  }
+  const parsed = StateFileSchema.safeParse(json);
   if (!parsed.success)
-    throw new Error(`${path}: not an ivr-promoter state file: ${parsed.error.issues[0]?.message}`);
-  return parsed.data.inventory;
+    throw new ConfigError(
+      "StateFileInvalid",
+      `${path}: not an ivr-promoter state file (${parsed.error.issues[0]?.path.join(".") || "file"}: ${parsed.error.issues[0]?.message}): move it away or give another --state-dir`,
+    );
+  return parsed.data;
+}
+
+function unusable(stateDir: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === "ENOTDIR"
+      ? "not a directory"
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EROFS"
+          ? "read-only file system"
+          : (code ?? String(err));
+  return new ConfigError("StateDirUnusable", `--state-dir ${stateDir}: ${why}: give a writable directory`, {
+    cause: err,
+  });
 }
 
 /** Records the inventory after a successful apply (written atomically). */
@@ -70,7 +117,7 @@ export async function recordRestored(
   const path = join(stateDir, `${safe(orgId)}.json`);
   const text = await readFile(path, "utf8").catch(() => undefined);
   if (text === undefined) return;
-  const state = StateFileSchema.parse(JSON.parse(text));
+  const state = parseState(path, text);
   state.inventory = state.inventory.map((e) => {
     const version = versions[flowKey(e.type, e.name)];
     return version ? { ...e, publishedVersion: version } : e;

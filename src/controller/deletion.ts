@@ -1,10 +1,10 @@
 import { Reason } from "../api/conditions.js";
-import { API_VERSION, NAMES, type IvrPromotion } from "../api/ivr-promotion.js";
+import type { IvrPromotion } from "../api/ivr-promotion.js";
 import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
 import { SecretReader, readTargetCredentials } from "./credentials.js";
-import { ConfigMapJournalStore } from "./journal-store.js";
 import { patchFinalizers } from "./kube-clients.js";
+import { journalIgnored, journalStore, subject } from "./object-journal.js";
 import { outcomeForError, retryIntervalMs, type Stage } from "./outcome.js";
 import { forgetObject } from "./reconcile-metrics.js";
 import { StatusDraft, patchStatus } from "./status.js";
@@ -31,18 +31,7 @@ export async function finalizeObject(
   if (!finalizers.includes(FINALIZER)) return {};
   const tenant = ctx.tenantApis.of(obj);
   const secrets = new SecretReader(tenant, ref.namespace, ctx.tenantApis.describe(obj));
-  const journal = new ConfigMapJournalStore(
-    tenant,
-    {
-      apiVersion: API_VERSION,
-      kind: NAMES.kind,
-      name: ref.name,
-      namespace: ref.namespace,
-      uid: obj.metadata.uid ?? "",
-    },
-    ctx.writeRight,
-    journalIgnored(ctx, obj),
-  );
+  const journal = journalStore(ctx, obj);
   const inventory = obj.status?.inventory ?? [];
   let stage: Stage = "target";
   try {
@@ -162,24 +151,3 @@ async function holdDeletionForWindow(
   return { requeueAfterMs: held.requeueAfterMs };
 }
 
-/** A journal, or an entry of it, that is not ours: a Warning Event, never acted on. */
-export function journalIgnored(ctx: ReconcilerContext, obj: IvrPromotion): (detail: string) => void {
-  const ref = { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
-  return (detail) =>
-    void ctx.events.record(subject(obj, ref), {
-      type: "Warning",
-      reason: "JournalIgnored",
-      message: detail,
-    });
-}
-
-/** The event subject for an IvrPromotion. */
-export function subject(obj: IvrPromotion, ref: ObjectRef) {
-  return {
-    apiVersion: API_VERSION,
-    kind: NAMES.kind,
-    name: ref.name,
-    namespace: ref.namespace,
-    uid: obj.metadata.uid,
-  };
-}

@@ -16,6 +16,8 @@ import { MERGE_PATCH, isStatus, type KubeApis } from "./kube-clients.js";
 export const REVISION_ANNOTATION = "ivr.promoter.dev/revision";
 /** `source.component` and `reportingComponent` of our events. */
 export const COMPONENT = "ivr-promoter";
+/** The `action` of an event about an object's reconcile. */
+export const DEFAULT_ACTION = "Reconcile";
 
 /** The object an event is about. */
 export interface EventSubject {
@@ -31,6 +33,8 @@ export interface EventInput {
   type: "Normal" | "Warning";
   reason: string;
   message: string;
+  /** What was done or failed (events.k8s.io `action`); default {@link DEFAULT_ACTION}. */
+  action?: string;
   revision?: string;
   knownSecrets?: readonly string[];
 }
@@ -47,6 +51,7 @@ export interface EventReporter {
 export class EventRecorder {
   private readonly instance: string;
   private readonly host: string;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly apis: KubeApis,
@@ -60,7 +65,18 @@ export class EventRecorder {
   }
 
   /** Creates the event, or counts a repeat of an identical one. */
-  async record(subject: EventSubject, input: EventInput): Promise<void> {
+  record(subject: EventSubject, input: EventInput): Promise<void> {
+    const done = this.write(subject, input).finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+    return done;
+  }
+
+  /** Settles once every event recorded so far is written (or given up): before a process exits. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private async write(subject: EventSubject, input: EventInput): Promise<void> {
     const message = oneLine(input.message, 1024, input.knownSecrets ?? []);
     // Per replica, as client-go's correlator keys on source.host: a count never mixes two writers.
     const name = eventName(subject, input.type, input.reason, message, this.instance);
@@ -120,6 +136,7 @@ export class EventRecorder {
       source: { component: COMPONENT, host: this.host },
       reportingComponent: COMPONENT,
       reportingInstance: this.instance,
+      action: input.action ?? DEFAULT_ACTION,
     };
   }
 }

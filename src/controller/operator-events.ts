@@ -1,7 +1,9 @@
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { oneLine } from "../redact.js";
+import type { EventInput, EventSubject } from "./events.js";
 import type { LeaderEvent } from "./leader-election.js";
+import type { LeaseRef } from "./lease.js";
 import type { WatchEvent } from "./watch-types.js";
 
 /**
@@ -73,5 +75,49 @@ export function recordLeaderEvent(event: LeaderEvent, logger: Logger): void {
     case "ERROR":
       logger.warn({ phase: event.phase, error: describeError(event.error) }, "leader election error");
       return;
+  }
+}
+
+/** The Lease a leader-election Event is about. */
+export function leaseSubject(lease: LeaseRef): EventSubject {
+  return {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    name: lease.name,
+    namespace: lease.namespace,
+  };
+}
+
+/**
+ * The Event a leadership change writes on the Lease (`kubectl events -n NS --for lease/NAME`), as
+ * client-go's leader election does (reason `LeaderElection`, "<identity> became leader"), recorded
+ * through the same {@link EventRecorder} as the objects' Events, so it carries the same reporting
+ * component, instance, host and an `action`. Other leader events are logged only.
+ */
+export function leaderElectionEvent(event: LeaderEvent): EventInput | undefined {
+  switch (event.type) {
+    case "ACQUIRED":
+      return {
+        type: "Normal",
+        reason: "LeaderElection",
+        action: "Acquire",
+        message: `${event.identity} became leader`,
+      };
+    case "LOST":
+      return {
+        type: "Warning",
+        reason: "LeaderElection",
+        action: "Lose",
+        message: `${event.identity} stopped leading: ${event.reason}`,
+      };
+    case "RELEASED":
+      return {
+        type: "Normal",
+        reason: "LeaderElection",
+        action: "Release",
+        message: `${event.identity} released the lease`,
+      };
+    default:
+      return undefined;
   }
 }

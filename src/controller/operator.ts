@@ -7,7 +7,15 @@ import type { Metrics } from "../metrics.js";
 import type { ProbeResult } from "./http-server.js";
 import { LeaderElector } from "./leader-election.js";
 import type { LeaseRef } from "./lease.js";
-import { describeError, recordLeaderEvent, recordWatchEvent } from "./operator-events.js";
+import { EventRecorder } from "./events.js";
+import { kubeApis } from "./kube-clients.js";
+import {
+  describeError,
+  leaderElectionEvent,
+  leaseSubject,
+  recordLeaderEvent,
+  recordWatchEvent,
+} from "./operator-events.js";
 import { objectKey, parseKey, updateMatters } from "./predicates.js";
 import { WorkQueue, type WorkQueueOptions } from "./queue.js";
 import type { ReconcileResult, Reconciler } from "./types.js";
@@ -60,6 +68,8 @@ export interface OperatorOptions {
 export class Operator {
   readonly watch: Watch;
   private readonly elector: LeaderElector | undefined;
+  /** Leadership Events on the Lease, written as this replica (reportingInstance = its identity). */
+  private readonly leaseEvents: EventRecorder | undefined;
   private readonly logger: Logger;
   private queue: WorkQueue | undefined;
   /** Settles once the previous term's reconciles have ended; a new term waits for it. */
@@ -92,10 +102,18 @@ export class Operator {
     const election = options.leaderElection;
     if (election) {
       const log = this.logger.child({ component: "leader-election", lease: election.lease.name });
+      const events = new EventRecorder(kubeApis(options.kubeConfig), log, undefined, {
+        instance: election.identity,
+      });
+      this.leaseEvents = events;
       this.elector = new LeaderElector({
         ...election,
         kubeConfig: options.kubeConfig,
-        onEvent: (event) => recordLeaderEvent(event, log),
+        onEvent: (event) => {
+          recordLeaderEvent(event, log);
+          const input = leaderElectionEvent(event);
+          if (input) void events.record(leaseSubject(election.lease), input);
+        },
       });
     }
   }
@@ -135,6 +153,7 @@ export class Operator {
       this.election.controller.abort(new Error("operator stopping"));
       await this.election.run;
     }
+    await this.leaseEvents?.flush();
     await this.watch.stop();
     this.state = "stopped";
   }

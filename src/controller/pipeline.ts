@@ -1,12 +1,11 @@
 import { Reason, type Outcome } from "../api/conditions.js";
-import { API_VERSION, NAMES, type IvrPromotion } from "../api/ivr-promotion.js";
+import type { IvrPromotion } from "../api/ivr-promotion.js";
 import type { Logger } from "../logger.js";
 import type { ReconcilerContext } from "./context.js";
 import { SecretReader, readTargetCredentials } from "./credentials.js";
 import { isWrite } from "../engine/model.js";
-import { ConfigMapJournalStore } from "./journal-store.js";
 import { ProgressReporter } from "./progress.js";
-import { journalIgnored, subject } from "./deletion.js";
+import { journalIgnored, journalStore, subject } from "./object-journal.js";
 import type { ObjectRef } from "./types.js";
 import type { DesiredFlow } from "../engine/model.js";
 import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
@@ -169,23 +168,6 @@ export async function runPipeline(
     windows.noteInHistory();
     await progress.close();
   }
-}
-
-/** The object's journal and write fence; a planted journal is reported as a Warning Event, never used. */
-function journalStore(ctx: ReconcilerContext, obj: IvrPromotion): ConfigMapJournalStore {
-  const ref = refOf(obj);
-  return new ConfigMapJournalStore(
-    ctx.tenantApis.of(obj),
-    {
-      apiVersion: API_VERSION,
-      kind: NAMES.kind,
-      name: ref.name,
-      namespace: ref.namespace,
-      uid: obj.metadata.uid ?? "",
-    },
-    ctx.writeRight,
-    journalIgnored(ctx, obj),
-  );
 }
 
 /**

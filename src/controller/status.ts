@@ -11,6 +11,7 @@ import {
 import type { IvrPromotion, IvrPromotionStatus } from "../api/ivr-promotion.js";
 import type { KubeApis } from "./kube-clients.js";
 import { patchPromotionStatus } from "./kube-clients.js";
+import { shortRevision } from "./revision.js";
 import type { ObjectRef } from "./types.js";
 
 /**
@@ -32,6 +33,7 @@ export class StatusDraft {
     this.before = obj.status ?? {};
     this.next = structuredClone(this.before);
     this.generation = obj.metadata.generation ?? 0;
+    migrate(this.next);
   }
 
   /**
@@ -120,4 +122,14 @@ export function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
+}
+
+/**
+ * Fields an older operator did not write, filled from what it did on any reconcile (suspended, waiting,
+ * failing or held ones too), so `kubectl get` shows them without waiting for the next apply.
+ */
+function migrate(status: IvrPromotionStatus): void {
+  const applied = status.lastAppliedRevision;
+  if (applied !== undefined && status.lastAppliedRevisionShort !== shortRevision(applied))
+    status.lastAppliedRevisionShort = shortRevision(applied);
 }

@@ -197,7 +197,8 @@ export async function loadSeedFile(path: string): Promise<EmulatorSeed> {
     text = await readFile(path, "utf8");
   } catch (err) {
     const code = err instanceof Error && "code" in err ? String(err.code) : String(err);
-    throw new SeedError(`${path}: cannot read seed file: ${code}`, { cause: err });
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory, not a file" : code;
+    throw new SeedError(`${path}: cannot read seed file: ${why}`, { cause: err });
   }
   let data: unknown;
   try {

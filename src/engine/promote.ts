@@ -62,6 +62,11 @@ export interface PlannedPromotion {
   preflight?: PreflightResult;
   /** Set when an interrupted run's journal was found and its changes were rolled back first. */
   recovered?: RollbackOutcome;
+  /**
+   * The inventory the plan was built on: the request's, with the versions a recovery re-imported
+   * (ours, so neither drift nor a reason to back up by export).
+   */
+  baseline: readonly InventoryEntry[];
 }
 
 /**
@@ -89,7 +94,7 @@ export async function planPromotion(
     inventory,
     prune: req.prune,
   });
-  const result: PlannedPromotion = { plan, observed, recovered };
+  const result: PlannedPromotion = { plan, observed, recovered, baseline: inventory };
   // Preflight guards writes; a plan without any costs no lookups (a no-op reconcile is one listing).
   if (options.check && plan.actions.some(isWrite)) {
     result.preflight = await preflight(client, {
@@ -131,7 +136,7 @@ export async function promote(
     journal: req.journal,
     signal: req.signal,
     ownership: req.ownership,
-    previous: await previousContent(plan, req),
+    previous: await previousContent(plan, planned.baseline, req),
     rollbackStrategy: req.rollbackStrategy,
     onEvent: req.onEvent,
   });
@@ -203,8 +208,12 @@ async function recoverInterrupted(
  * the inventory's revision rendered again, kept only where its hash is the inventory's (same values,
  * same files), so the backup is exactly what the org publishes. Anything else is exported by the backup.
  */
-async function previousContent(plan: Plan, req: PromotionRequest): Promise<Map<string, string> | undefined> {
-  const inventory = new Map(req.inventory.map((e) => [flowKey(e.type, e.name), e]));
+async function previousContent(
+  plan: Plan,
+  baseline: readonly InventoryEntry[],
+  req: PromotionRequest,
+): Promise<Map<string, string> | undefined> {
+  const inventory = new Map(baseline.map((e) => [flowKey(e.type, e.name), e]));
   const ours = plan.actions.filter((a) => {
     const last = inventory.get(a.key);
     return (

@@ -183,46 +183,22 @@ export class GitSource {
     signal: AbortSignal,
   ): Promise<void> {
     const action = `fetch ${describeRef(spec.ref)}`;
-    try {
-      await this.git(
+    const fetch = (args: readonly string[]) =>
+      this.git(
         spec,
         action,
         (git) =>
-          git.raw([
-            "--git-dir",
-            mirror,
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            "--depth=1",
-            spec.url,
-            commit,
-          ]),
+          git.raw(["--git-dir", mirror, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", ...args]),
         {},
         signal,
       );
+    try {
+      await fetch(["--depth=1", spec.url, commit]);
     } catch (err) {
       // Servers that refuse a want by SHA (protocol v0 without allowReachableSHA1InWant, dumb HTTP) say
       // "not our ref" or fail on --depth: fall back to fetching the named refs in full.
       if (!isRetryableByFullFetch(err) || signal.aborted) throw err;
-      await this.git(
-        spec,
-        action,
-        (git) =>
-          git.raw([
-            "--git-dir",
-            mirror,
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            spec.url,
-            ...fullRefspecs(spec.ref),
-          ]),
-        {},
-        signal,
-      );
+      await fetch([spec.url, ...fullRefspecs(spec.ref)]);
     }
   }
 

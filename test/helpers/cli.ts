@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { PassThrough } from "node:stream";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadEnvConfig, type EnvConfig } from "../../src/config.js";
 import type { Command, CommandContext } from "../../src/cli/command.js";
 import { silentLogger } from "../../src/logger.js";
@@ -38,13 +39,23 @@ export async function runCommand(
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 
-/** Runs `ivr-promoter ARGV` as a separate process (through tsx), as a user would. */
+/** tsx's loader by path: `--import tsx` would be resolved from the child's working directory. */
+const TSX = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+
+/** Runs `ivr-promoter ARGV` as a separate process (through tsx), as a user would; `cwd` defaults to the project. */
 export function spawnCli(
   argv: string[],
   env: Record<string, string> = {},
-): { done: Promise<CliResult>; pid: number | undefined; kill: (signal?: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...argv], {
-    cwd: ROOT,
+  options: { cwd?: string } = {},
+): {
+  done: Promise<CliResult>;
+  pid: number | undefined;
+  kill: (signal?: NodeJS.Signals) => void;
+  /** What it printed on stdout so far. */
+  stdout: () => string;
+} {
+  const child = spawn(process.execPath, ["--import", TSX, join(ROOT, "src", "main.ts"), ...argv], {
+    cwd: options.cwd ?? ROOT,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -57,5 +68,10 @@ export function spawnCli(
       resolve({ code: code ?? (signal ? 128 : 1), stdout: out.join(""), stderr: err.join("") }),
     );
   });
-  return { done, pid: child.pid, kill: (signal = "SIGTERM") => void child.kill(signal) };
+  return {
+    done,
+    pid: child.pid,
+    kill: (signal = "SIGTERM") => void child.kill(signal),
+    stdout: () => out.join(""),
+  };
 }

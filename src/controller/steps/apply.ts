@@ -7,7 +7,7 @@ import type { GenesysPort } from "../../engine/port.js";
 import { planPromotion, promote, type PromotionRequest } from "../../engine/promote.js";
 import type { Metrics } from "../../metrics.js";
 import { oneLine } from "../../redact.js";
-import { shortRevision } from "../revision.js";
+import { shortPlanHash, shortRevision } from "../revision.js";
 import type { StatusDraft } from "../status.js";
 
 /**
@@ -155,9 +155,8 @@ function awaitApproval(input: ApplyStepInput, plan: Plan): ApplyStepResult {
     planHash: plan.hash,
     summary: { create, update, drifted, unchanged, prune },
   };
-  const message =
-    `Plan ${plan.hash} for revision ${plan.revision} awaits approval (${summaryText(plan.summary)}); ` +
-    `approve it by setting annotation ${Annotation.approvedPlan}=${plan.hash}`;
+  // The STATUS column stays short: the full hash to approve is status.pendingPlan.planHash.
+  const message = `Plan ${shortPlanHash(plan.hash)} for ${shortRevision(plan.revision)} awaits approval (${summaryText(plan.summary)})`;
   return { outcome: { state: "Waiting", reason: Reason.AwaitingApproval, message }, written: 0 };
 }
 

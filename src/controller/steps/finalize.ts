@@ -3,6 +3,7 @@ import { isWrite } from "../../engine/model.js";
 import { planPromotion, promote, type PromotionRequest } from "../../engine/promote.js";
 import type { Logger } from "../../logger.js";
 import type { GenesysClient } from "../../genesys/index.js";
+import { shortPlanHash } from "../revision.js";
 import { summaryText } from "./apply.js";
 
 /** The finalizer that keeps an IvrPromotion around until its flows are pruned or orphaned. */
@@ -64,9 +65,8 @@ export async function pruneInventory(
           planHash: plan.hash,
           summary: { create, update, drifted, unchanged, prune },
         },
-        message:
-          `Deletion plan ${plan.hash} awaits approval (${summaryText(plan.summary)}); approve it by setting ` +
-          `annotation ${Annotation.approvedPlan}=${plan.hash}, or set spec.prune=false to orphan the flows`,
+        // Short, as the STATUS column; the full hash to approve is status.pendingPlan.planHash.
+        message: `Deletion plan ${shortPlanHash(plan.hash)} awaits approval (${summaryText(plan.summary)}), or set spec.prune=false to orphan the flows`,
       };
     }
     approvedHash = plan.hash;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +101,24 @@ describe("exit codes", () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(message);
     expect(result.stderr).not.toContain("internal error");
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a corrupted state file is a config error naming it (2), not a bug", async () => {
+    const org = await emulator.admin.org("prod");
+    const dir = join(state, "corrupt");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${org.id}.json`);
+    await writeFile(file, "{ truncated");
+    const result = await spawnCli(
+      ["plan", "--dir", clean.dir, "--env", "prod", ...target(), "--state-dir", dir],
+      env(),
+    ).done;
+    expect(result.code).toBe(2);
+    // One line naming the file, what is wrong (JSON.parse's words vary with the Node version) and the way out.
+    expect(result.stderr.startsWith(`ivr-promoter: ${file}: not an ivr-promoter state file (`)).toBe(true);
+    expect(result.stderr).toMatch(
+      /JSON.*\): move it away \(the next apply records the org again\) or give another --state-dir\n$/,
+    );
   });
 
   it("plan 1 with changes, apply 0, plan 0 without; apply --dry-run like plan; 3 on a failed preflight", async () => {

@@ -6,7 +6,7 @@ import { applyCommand } from "../../../src/cli/apply.js";
 import { exportCommand } from "../../../src/cli/export.js";
 import { planCommand } from "../../../src/cli/plan.js";
 import { ExportError } from "../../../src/engine/export.js";
-import { runCommand } from "../../helpers/cli.js";
+import { runCommand, spawnCli } from "../../helpers/cli.js";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 import { DEV_CLIENT, PROD_CLIENT, twoOrgSeed } from "../../helpers/seeds.js";
@@ -106,6 +106,60 @@ describe("ivr-promoter export", () => {
       "create INBOUNDCALL/Billing",
       "create INBOUNDCALL/Main Menu",
     ]);
+  });
+
+  it("export --dir . then plan --dir . from the repository root: no changes, and the revision is the export's commit, not +dirty", async () => {
+    await runCommand(
+      applyCommand,
+      ["--dir", source.dir, "--env", "dev", ...target(DEV_CLIENT), "--state-dir", join(stateDir, "a")],
+      DEV,
+    );
+    await capture.git.addConfig("user.name", "Newcomer").addConfig("user.email", "new@example.com");
+    const env = { ...DEV, XDG_STATE_HOME: join(stateDir, "xdg") };
+    const cwd = { cwd: capture.dir };
+    const exportAll = ["export", "--dir", ".", "--env", "dev", "--all", ...target(DEV_CLIENT)];
+    const exported = await spawnCli(exportAll, env, cwd).done;
+    expect(exported.code, exported.stderr).toBe(0);
+    const commit = /committed ([0-9a-f]{12}) on ivr-export\/dev/.exec(exported.stdout)?.[1];
+    expect(commit).toBeDefined();
+    const tip = await capture.head("ivr-export/dev");
+    expect(tip.startsWith(commit ?? "?")).toBe(true);
+    // HEAD and the index are the user's; the exported files are in the work tree, not staged.
+    expect((await capture.git.branchLocal()).current).toBe("main");
+    expect(await capture.git.raw(["diff", "--cached", "--name-only"])).toBe("");
+
+    const planFlags = ["--dir", ".", "--env", "dev", ...target(DEV_CLIENT), "--output", "json"];
+    const planned = await spawnCli(["plan", ...planFlags], env, cwd).done;
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = JSON.parse(planned.stdout).plan as { revision: string; actions: Array<{ kind: string }> };
+    expect(plan.revision).toBe(tip);
+    expect(plan.actions.every((a) => a.kind === "unchanged")).toBe(true);
+
+    // Merged, then main moves on and the org changes: the next export builds on HEAD, so the work
+    // tree again equals the export's commit.
+    // Taken as the export says (git merge alone refuses to overwrite the untracked copies).
+    const hint = /take it with: (git checkout .*)\n/.exec(exported.stdout)?.[1] ?? "";
+    expect(hint).toBe("git checkout ivr-export/dev -- flows && git merge ivr-export/dev");
+    for (const step of hint.split(" && ")) await capture.git.raw(step.split(" ").slice(1));
+    expect(await capture.head()).toBe(tip);
+    await capture.commit({ "README.md": "flows of the contact center\n" }, "readme");
+    const billing = layoutFiles()["flows/billing-line.yaml"] as string;
+    await source.commit({
+      "flows/billing-line.yaml": billing.replace('description: "Flow ', 'description: "Changed flow '),
+    });
+    await runCommand(
+      applyCommand,
+      ["--dir", source.dir, "--env", "dev", ...target(DEV_CLIENT), "--state-dir", join(stateDir, "a")],
+      DEV,
+    );
+    const again = await spawnCli(exportAll, env, cwd).done;
+    expect(again.code, again.stderr).toBe(0);
+    const second = await capture.head("ivr-export/dev");
+    expect(second).not.toBe(tip);
+    expect(await capture.git.raw(["merge-base", "main", "ivr-export/dev"])).toBe(`${await capture.head()}\n`);
+    const replanned = await spawnCli(["plan", ...planFlags], env, cwd).done;
+    expect(replanned.code, replanned.stderr).toBe(0);
+    expect((JSON.parse(replanned.stdout).plan as { revision: string }).revision).toBe(second);
   });
 
   it("refuses flows whose dependencies cannot be determined unless allowed", async () => {

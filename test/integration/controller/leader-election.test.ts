@@ -1,3 +1,5 @@
+import { hostname } from "node:os";
+import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLease } from "../../../src/controller/lease.js";
 import { Operator, type OperatorLeaderElection } from "../../../src/controller/operator.js";
@@ -101,6 +103,44 @@ describe("leader election", () => {
       await a.operator.stop();
       await b.operator.stop();
     }
+  });
+
+  it("writes LeaderElection Events on the Lease, reported as the replica, like the objects' Events", async () => {
+    const sequence = { next: 0 };
+    const election = {
+      lease: { namespace: LEASE_NS, name: "events" },
+      leaseDurationMs: 60_000,
+      renewDeadlineMs: 40_000,
+      retryPeriodMs: 300,
+    };
+    const e = replica("replica-e", election, sequence, (calls) => recordingReconciler("e", calls, sequence));
+    e.operator.start();
+    try {
+      await eventually("e leads", () => e.operator.isLeader());
+    } finally {
+      await e.operator.stop(); // flushes the Events before it returns
+    }
+    const core = api.kubeConfig.makeApiClient(CoreV1Api);
+    const list = await core.listNamespacedEvent({
+      namespace: LEASE_NS,
+      fieldSelector: "involvedObject.kind=Lease,involvedObject.name=events",
+    });
+    const byMessage = new Map(list.items.map((ev) => [ev.message, ev]));
+    const common = {
+      type: "Normal",
+      reason: "LeaderElection",
+      involvedObject: {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        name: "events",
+        namespace: LEASE_NS,
+      },
+      reportingComponent: "ivr-promoter",
+      reportingInstance: "replica-e",
+      source: { component: "ivr-promoter", host: hostname() },
+    };
+    expect(byMessage.get("replica-e became leader")).toMatchObject({ ...common, action: "Acquire" });
+    expect(byMessage.get("replica-e released the lease")).toMatchObject({ ...common, action: "Release" });
   });
 
   it("stops a leader that cannot renew at its deadline; the other takes over after the lease expires", async () => {

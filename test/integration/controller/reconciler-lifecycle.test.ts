@@ -1,5 +1,9 @@
+import { execFile } from "node:child_process";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Annotation } from "../../../src/api/ivr-promotion.js";
+import { Annotation, GROUP, NAMES, VERSION } from "../../../src/api/ivr-promotion.js";
+import { envtestBinary } from "../../helpers/kube-apiserver.js";
 import { eventually } from "../../helpers/emulator.js";
 import {
   Cluster,
@@ -84,7 +88,12 @@ describe("IvrPromotion lifecycle", () => {
     expect(pending?.revision).toBe(`main@sha1:${await w.repo.head()}`);
     expect(pending?.summary).toEqual({ create: FLOWS, update: 0, drifted: 0, unchanged: 0, prune: 0 });
     expect(ready(waiting)).toMatchObject({ status: "False" });
-    expect(ready(waiting)?.message).toContain(`${Annotation.approvedPlan}=${pending?.planHash}`);
+    // The STATUS column stays short; the hash to approve is the full one in status.pendingPlan.
+    const head = await w.repo.head();
+    expect(ready(waiting)?.message).toBe(
+      `Plan ${pending?.planHash.slice(0, "sha256:".length + 8)} for main@sha1:${head.slice(0, 8)} awaits approval (${FLOWS} created, 0 updated, 0 unchanged)`,
+    );
+    expect(pending?.planHash).toMatch(/^sha256:[0-9a-f]{32}$/);
     expect((await w.emulator.admin.org("dev")).jobs).toEqual([]);
     const event = await cluster.waitForEvent(ns, "gated", "AwaitingApproval");
     expect(event?.type).toBe("Normal");
@@ -156,6 +165,50 @@ describe("IvrPromotion lifecycle", () => {
     );
     expect(ready(resumed)?.reason).toBe("Succeeded");
     await suspendGauge(0);
+  });
+
+  it("fills the short REVISION of an object an older operator applied, on a reconcile without apply", async () => {
+    const w = await world();
+    const ns = await cluster.namespace("migrate");
+    await credentialsSecret(cluster, ns, w, "dev");
+    await cluster.create(ns, "old", exampleSpec(w, "dev", { suspend: true }));
+    await cluster.waitFor(ns, "old", (o) => ready(o)?.reason === "Suspended");
+    // The status an operator from before status.lastAppliedRevisionShort left behind.
+    const sha = await w.repo.head();
+    await cluster.objects.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: NAMES.plural,
+        namespace: ns,
+        name: "old",
+        body: { status: { lastAppliedRevision: `main@sha1:${sha}`, lastAppliedRevisionShort: null } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    // The REVISION column exactly as `kubectl get` prints it from the CRD's printer columns.
+    const kubectlGet = async () => {
+      const { stdout } = await promisify(execFile)(envtestBinary("kubectl"), [
+        "--kubeconfig",
+        cluster.api.kubeconfigPath,
+        "get",
+        NAMES.plural,
+        "-n",
+        ns,
+      ]);
+      const [header = "", row = ""] = stdout.split("\n");
+      const start = header.indexOf("REVISION");
+      const end = header.slice(start).search(/ \S/) + start + 1;
+      return row.slice(start, end > start ? end : undefined).trim();
+    };
+    expect(await kubectlGet()).toBe("");
+
+    // Still suspended: no apply runs, yet the next reconcile migrates the status.
+    const migrated = await reconcileNow(ns, "old", "after-upgrade");
+    expect(migrated.status?.lastAppliedRevisionShort).toBe(`main@sha1:${sha.slice(0, 8)}`);
+    expect(ready(migrated)?.reason).toBe("Suspended");
+    expect(await kubectlGet()).toBe(`main@sha1:${sha.slice(0, 8)}`);
+    expect(await liveFlows(w, "dev")).toEqual([]);
   });
 
   it("waits for dependsOn: B is applied only once A is Ready", async () => {

@@ -93,6 +93,7 @@ describe("IvrPromotion reconciler", () => {
     // Which replica wrote it: without POD_NAME the operator's identity is host_pid.
     expect(applied?.reportingComponent).toBe("ivr-promoter");
     expect(applied?.reportingInstance).toMatch(new RegExp(`^${hostname()}_\\d+$`));
+    expect(applied?.action).toBe("Reconcile");
     expect(applied?.source).toEqual({ component: "ivr-promoter", host: hostname() });
     // The client secret is in the Secret only: never in status or events.
     const secret = w.seed.orgs?.find((o) => o.name === "dev")?.clients?.[0]?.secret ?? "?";

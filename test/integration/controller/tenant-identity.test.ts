@@ -273,6 +273,9 @@ describe("deletion with approval", () => {
       (ready(o)?.message ?? "").startsWith("Deletion plan"),
     );
     expect(ready(held)).toMatchObject({ status: "False", reason: "AwaitingApproval" });
+    expect(ready(held)?.message).toMatch(
+      /^Deletion plan sha256:[0-9a-f]{8} awaits approval \(.*\), or set spec\.prune=false to orphan the flows$/,
+    );
     expect(held.status?.pendingPlan?.summary.prune).toBe(inventory.length);
     await new Promise((r) => setTimeout(r, 1500));
     const ids = new Set((await liveFlows(world, "dev")).map((f) => f.id));

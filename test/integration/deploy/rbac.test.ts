@@ -77,7 +77,12 @@ const NEEDED_AS_TENANT = [
   "create /configmaps",
   "delete /configmaps",
 ];
-const NEEDED_IN_SYSTEM = ["create coordination.k8s.io/leases"];
+const NEEDED_IN_SYSTEM = [
+  "create coordination.k8s.io/leases",
+  "create /events", // LeaderElection Events on the Lease
+  "get /events",
+  "patch /events",
+];
 const NEEDED_ON_LEASE = ["get coordination.k8s.io/leases", "update coordination.k8s.io/leases"];
 
 /** Requests the operator must not be allowed. */

@@ -78,7 +78,7 @@ describe("emulator seed files and the emulator command", () => {
 
   it("names a missing file", async () => {
     await expect(loadSeedFile(join(dir, "absent.yaml"))).rejects.toThrow(
-      /absent\.yaml: cannot read seed file: ENOENT/,
+      /absent\.yaml: cannot read seed file: no such file/,
     );
   });
 

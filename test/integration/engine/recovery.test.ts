@@ -98,6 +98,52 @@ describe("recovery of runs left in flight", () => {
     inventory = outcome.inventory;
   });
 
+  it("after a recovery, the flows it re-imported are backed up from Git, not exported", async () => {
+    const journal = new MemoryJournalStore();
+    await emulator.admin.setFaults("prod", { holdJobsForFlows: ["Main Menu"] });
+    const ownership = new AbortController();
+    const dying = promote(
+      clientFor(emulator, PROD_CLIENT),
+      request(next("v2"), inventory, { journal, ownership: ownership.signal, concurrency: 1 }),
+    ).catch((e: unknown) => e);
+    await eventually(
+      async () => ((await emulator.admin.heldJobs("prod")).length > 0 ? true : undefined),
+      30_000,
+    );
+    ownership.abort(new Error("lost leadership"));
+    expect(await dying).toBeInstanceOf(FencedOutError);
+    await emulator.admin.setFaults("prod", {});
+    await emulator.admin.releaseJobs("prod");
+
+    // The next revision changes Main Menu only. Recovery re-imports its pre-run content under a new
+    // version id; that version is ours, so its backup is the inventory's revision rendered from Git.
+    const mainMenuOnly = desiredOf(
+      sampleFiles({
+        "flows/main-menu.yaml": inboundCallYaml("Main Menu", {
+          queue: "{{support_queue}}",
+          dataAction: { category: "Web Services", name: "Lookup Account" },
+          commonModule: "Shared Greeting",
+          transferToFlow: "Billing Line",
+          description: "v3",
+        }),
+      }),
+    );
+    let rendered = 0;
+    const req = request(mainMenuOnly, inventory, {
+      journal,
+      previousFlows: () => {
+        rendered += 1;
+        return Promise.resolve(desiredOf(sampleFiles()));
+      },
+    });
+    const outcome = await promote(clientFor(emulator, PROD_CLIENT), req);
+    expect(outcome.recovered?.restored).toContain("INBOUNDCALL/Main Menu");
+    expect(outcome.plan.actions.find((a) => a.key === "INBOUNDCALL/Main Menu")?.kind).toBe("update");
+    expect(rendered).toBe(1);
+    expect((await publishedContent(emulator, "prod"))["Main Menu"]).toContain("v3");
+    inventory = outcome.inventory;
+  });
+
   it("does not wait forever for a job that was registered but never uploaded", async () => {
     const journal = new MemoryJournalStore();
     const client = clientFor(emulator, PROD_CLIENT);

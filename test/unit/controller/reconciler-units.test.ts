@@ -166,6 +166,24 @@ describe("StatusDraft", () => {
   });
 });
 
+describe("StatusDraft migration of older status", () => {
+  const now = new Date("2030-01-02T03:04:05.678Z");
+  const sha = "1b7d2f3a" + "9".repeat(32);
+  it("fills the short revision an older operator did not write, on any reconcile", () => {
+    const draft = new StatusDraft(promotion({ status: { lastAppliedRevision: `main@sha1:${sha}` } }), now);
+    draft.suspend("Reconciliation is suspended");
+    expect(draft.patchBody()?.lastAppliedRevisionShort).toBe("main@sha1:1b7d2f3a");
+  });
+  it("leaves a status without an applied revision, or already migrated, as it is", () => {
+    expect(new StatusDraft(promotion({ status: {} }), now).patchBody()).toBeUndefined();
+    const current = {
+      lastAppliedRevision: `main@sha1:${sha}`,
+      lastAppliedRevisionShort: "main@sha1:1b7d2f3a",
+    };
+    expect(new StatusDraft(promotion({ status: current }), now).patchBody()).toBeUndefined();
+  });
+});
+
 describe("stall gate", () => {
   const stalled = {
     type: "Stalled",
