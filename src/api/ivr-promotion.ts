@@ -2,6 +2,7 @@ import { z } from "zod";
 import { exactlyOneOf, withCel } from "./cel.js";
 import { durationString } from "./duration.js";
 import { IvrPromotionStatusSchema } from "./ivr-promotion-status.js";
+import { VerificationSpecSchema } from "./verification.js";
 
 export * from "./ivr-promotion-status.js";
 
@@ -31,6 +32,8 @@ export const Annotation = {
   requestedAt: "ivr.promoter.dev/requested-at",
   /** Set to `status.pendingPlan.planHash` to approve that exact plan when `spec.approval.required` is true. */
   approvedPlan: "ivr.promoter.dev/approved-plan",
+  /** Any new value promotes again a revision that failed verification (or was held), with a new window. */
+  retryVerification: "ivr.promoter.dev/retry-verification",
 } as const;
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -267,6 +270,7 @@ export const IvrPromotionSpecSchema = z
           "the jobs API, then verify it) or RepublishVersion (publish the previous version id again; opt-in, " +
           "relies on an API behaviour Genesys does not document).",
       ),
+    verification: VerificationSpecSchema.optional(),
   })
   .describe("Desired state: which Git revision of which flow set goes into which Genesys org, and how.");
 /** The spec as stored (defaults applied). */

@@ -8,7 +8,11 @@ import type { KubeObject } from "./watch-types.js";
  */
 
 /** Annotations whose change asks for a reconcile: Flux-style "reconcile now" and plan approval. */
-export const TRIGGER_ANNOTATIONS: readonly string[] = [Annotation.requestedAt, Annotation.approvedPlan];
+export const TRIGGER_ANNOTATIONS: readonly string[] = [
+  Annotation.requestedAt,
+  Annotation.approvedPlan,
+  Annotation.retryVerification,
+];
 
 /** True when an update from `old` to `obj` should enqueue the object. */
 export function updateMatters(old: KubeObject, obj: KubeObject): boolean {

@@ -24,7 +24,7 @@ describe("AnalyticsApi.postAnalyticsFlowsAggregatesQuery against the emulator", 
     analytics = new platformClient.AnalyticsApi();
     const v1 = await emu.admin.addFlow("dev", inboundCallYaml("Main Menu IVR", { queue: "Support" }));
     flowId = v1.id;
-    // 60 calls per emulated minute at scale 60: one call per real second... per flow: 60 per second.
+    // 60 calls per emulated minute at time scale 60: 60 calls per real second.
     await emu.admin.setTraffic("dev", {
       timeScale: 60,
       backfillSeconds: 5,
@@ -105,7 +105,7 @@ describe("AnalyticsApi.postAnalyticsFlowsAggregatesQuery against the emulator", 
   });
 
   it("an analytics outage fault answers 503 and then recovers", async () => {
-    await emu.admin.patchFaults("dev", { analyticsOutage: { count: 1, status: 503 } });
+    await emu.admin.patchFaults("dev", { analyticsOutage: { count: 1, status: 503, retryAfterSeconds: 1 } });
     const q = { interval: `${new Date(t0).toISOString()}/${new Date(t1).toISOString()}`, metrics: ["nFlow"] };
     await expect(analytics.postAnalyticsFlowsAggregatesQuery(q)).rejects.toMatchObject({ status: 503 });
     const res = await analytics.postAnalyticsFlowsAggregatesQuery(q);
