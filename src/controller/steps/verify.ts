@@ -194,7 +194,6 @@ export async function verifyStep(input: VerifyStepInput): Promise<VerifyStepResu
     input.now(),
   );
   draft.next.verification = state;
-  const short = shortRevision(v.revision);
   switch (decision.kind) {
     case "unavailable": {
       const outcome: Outcome = decision.overdue
@@ -213,7 +212,7 @@ export async function verifyStep(input: VerifyStepInput): Promise<VerifyStepResu
       if (state.phase === "Passed") {
         input.metrics.verifications.inc({ ...ref(obj), result: "passed" });
         await (await input.journal()).clear();
-        const message = `Applied ${short}: ${decision.summary.replace(`${v.revision}`, short)}`;
+        const message = decision.summary;
         return {
           outcome: { state: "Ready", reason: Reason.Succeeded, message },
           requeueAfterMs: undefined,

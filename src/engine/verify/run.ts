@@ -109,7 +109,7 @@ export async function checkVerification(
   }));
   const decision = judge({
     spec,
-    revision: state.revision,
+    revision: short(state.revision),
     flows,
     elapsedMs,
     windowMs,
@@ -181,7 +181,7 @@ function unavailable(deps: CheckDeps, next: VerificationStatus, now: Date, err: 
   const elapsedMs = now.getTime() - Date.parse(next.startedAt);
   const head = progress({
     spec: deps.spec,
-    revision: next.revision,
+    revision: short(next.revision),
     flows: [],
     elapsedMs,
     windowMs: parseDuration(deps.spec.window),
@@ -189,6 +189,11 @@ function unavailable(deps: CheckDeps, next: VerificationStatus, now: Date, err: 
   const summary = `${head}; analytics unavailable since ${next.dataUnavailableSince} (${why}); no verdict without data, retrying`;
   next.message = summary;
   return { state: next, decision: { kind: "unavailable", overdue, summary } };
+}
+
+/** `main@sha1:<8 hex>` for messages people read (as the controller's shortRevision). */
+function short(revision: string): string {
+  return revision.replace(/(sha1:[0-9a-f]{8})[0-9a-f]{32}$/, "$1");
 }
 
 function iso(d: Date): string {
