@@ -247,7 +247,7 @@ async function rollBackFailed(input: VerifyStepInput, state: VerificationStatus)
   if (first) input.metrics.verifications.inc({ ...ref(obj), result: "failed" });
   const started = input.now();
   const store = await input.journal();
-  const outcome = await rollBackRelease(input.client, store, {
+  const outcome = await rollBackRelease(input.client, store, state.revision, {
     strategy: obj.spec.rollbackStrategy,
     ownership: input.ownership,
     emit: (e) => {
