@@ -100,7 +100,7 @@ export const VerificationWebhookSchema = z
 export const VerificationSpecSchema = z
   .object({
     window: durationString("How long the new versions are watched after publishing.", {
-      min: "10s",
+      min: "5s",
       max: "24h",
     }).default("15m"),
     interval: durationString("How often the figures are checked during the window.", {

@@ -129,7 +129,11 @@ export async function verifyPromotion(input: {
     {
       now: () => new Date(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      onCheck: (o) => say(`  ${o.decision.summary}`),
+      // The verdict itself is printed once, by apply (passed) or as the error (failed).
+      onCheck: (o) => {
+        if (o.decision.kind === "continue" || o.decision.kind === "unavailable")
+          say(`  ${o.decision.summary}`);
+      },
     },
   );
   const verdict = result.decision.summary;
@@ -142,7 +146,7 @@ export async function verifyPromotion(input: {
       "VerificationInconclusive",
       `${verdict}; the release stays in the org, unverified`,
     );
-  say("rolling back the whole group");
+  say("  verification failed: rolling back the whole group");
   const back = await rollBackRelease(input.client, input.journal, input.revision, {});
   if (back.errors.length > 0)
     throw new VerificationFailedError(

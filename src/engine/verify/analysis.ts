@@ -208,12 +208,15 @@ export function progress(
 
 /** The first configured check over all verified flows together: the one number a person watches. */
 function headlineFigure(input: Pick<JudgeInput, "spec" | "flows">): string | undefined {
+  // Only baselines large enough to judge by (as the checks do) are shown as "the baseline".
+  const judged = (f: { flow: VerifiedFlow }): Figures | undefined =>
+    f.flow.baseline && f.flow.baseline.calls >= input.spec.minCalls ? f.flow.baseline : undefined;
   const sum = (pick: (f: Figures) => number, of: "current" | "baseline"): number =>
-    input.flows.reduce(
-      (s, f) => s + (of === "current" ? pick(f.current) : f.flow.baseline ? pick(f.flow.baseline) : 0),
-      0,
-    );
-  const hasBaseline = input.flows.some((f) => f.flow.baseline && f.flow.baseline.calls > 0);
+    input.flows.reduce((s, f) => {
+      const figures = of === "current" ? f.current : judged(f);
+      return s + (figures ? pick(figures) : 0);
+    }, 0);
+  const hasBaseline = input.flows.some((f) => judged(f) !== undefined);
   const both = (label: string, num: (f: Figures) => number, den: (f: Figures) => number): string => {
     const now = pct(ratio(sum(num, "current"), sum(den, "current")));
     const base = hasBaseline ? ` (baseline ${pct(ratio(sum(num, "baseline"), sum(den, "baseline")))})` : "";

@@ -193,7 +193,10 @@ function unavailable(deps: CheckDeps, next: VerificationStatus, now: Date, err: 
 
 /** `main@sha1:<8 hex>` for messages people read (as the controller's shortRevision). */
 function short(revision: string): string {
-  return revision.replace(/(sha1:[0-9a-f]{8})[0-9a-f]{32}$/, "$1");
+  // The CLI's bare commit ids are cut to 12 digits, as its plan output does.
+  return revision
+    .replace(/(sha1:[0-9a-f]{8})[0-9a-f]{32}$/, "$1")
+    .replace(/^([0-9a-f]{12})[0-9a-f]{28}$/, "$1");
 }
 
 function iso(d: Date): string {
