@@ -135,8 +135,11 @@ export const VerificationSpecSchema = z
       .int()
       .min(1)
       .max(100)
-      .default(1)
-      .describe("Consecutive failing checks (with at least minCalls) that roll the release back."),
+      .default(2)
+      .describe(
+        "Consecutive failing checks (with at least minCalls) that roll the release back; 2 rides out a " +
+          "single bad minute, a clearly broken release is still rolled back a check later.",
+      ),
     flowTypes: z
       .array(z.string().min(1).max(64))
       .max(16)

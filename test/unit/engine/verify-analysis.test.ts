@@ -5,6 +5,7 @@ import { checkFlow, judge, minutes, progress } from "../../../src/engine/verify/
 const spec = VerificationSpecSchema.parse({
   window: "15m",
   minCalls: 100,
+  failureThreshold: 1,
   maxExtension: "10m",
   checks: {
     failedOutcomes: { maxPercent: 5, maxIncreasePoints: 2 },
