@@ -148,7 +148,11 @@ export const VerificationSpecSchema = z
         "Flow types measured; other promoted flows (common modules, ...) take no calls of their own.",
       ),
     checks: VerificationChecksSchema,
-    webhooks: z.array(VerificationWebhookSchema).max(8).optional(),
+    webhooks: z
+      .array(VerificationWebhookSchema)
+      .max(8)
+      .optional()
+      .describe("External tests called at every check (Flagger-style webhooks)."),
   })
   .describe(
     "Verification after promotion: watch the new versions' live call outcomes for a window against the " +
@@ -174,9 +178,9 @@ export type Figures = z.infer<typeof FiguresSchema>;
 
 /** One verified flow. */
 export const VerifiedFlowSchema = z.object({
-  type: z.string(),
-  name: z.string(),
-  id: z.string(),
+  type: z.string().describe("Platform API flow type, e.g. INBOUNDCALL."),
+  name: z.string().describe("Flow name in the org."),
+  id: z.string().describe("Flow id in the org."),
   version: z.string().describe("The new published version."),
   previousVersion: z
     .string()
@@ -201,25 +205,29 @@ export const VerificationStatusSchema = z
     baselineFrom: z.iso.datetime().describe("Start of the baseline window (publish time - window)."),
     baselineTo: z.iso.datetime().describe("End of the baseline window (the publish time)."),
     previousRevision: z.string().optional().describe("The revision restored if verification fails."),
-    flows: z.array(VerifiedFlowSchema).max(256),
+    flows: z.array(VerifiedFlowSchema).max(256).describe("The promoted flows being measured."),
     previousInventory: z
       .array(
         z.object({
-          type: z.string(),
-          name: z.string(),
-          id: z.string(),
-          publishedVersion: z.string(),
-          contentHash: z.string(),
-          file: z.string().optional(),
+          type: z.string().describe("Platform API flow type."),
+          name: z.string().describe("Flow name."),
+          id: z.string().describe("Flow id."),
+          publishedVersion: z.string().describe("Version published before the release."),
+          contentHash: z.string().describe("sha256 of the content applied before the release."),
+          file: z.string().optional().describe("Source file, relative to spec.path."),
         }),
       )
       .max(1024)
       .optional()
       .describe("The inventory entries of the promoted flows before the release, restored with a rollback."),
     checks: z.int().min(0).describe("Checks run so far."),
-    consecutiveFailures: z.int().min(0).default(0),
+    consecutiveFailures: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe("Failing checks in a row (see failureThreshold)."),
     dataUnavailableSince: z.iso.datetime().optional().describe("Since when analytics has not answered."),
-    finishedAt: z.iso.datetime().optional(),
+    finishedAt: z.iso.datetime().optional().describe("When the verdict was reached."),
     rolledBack: z
       .boolean()
       .optional()
