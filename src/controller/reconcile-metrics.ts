@@ -54,6 +54,8 @@ export async function forgetObject(metrics: Metrics, ref: ObjectRef): Promise<vo
   metrics.awaitingApproval.remove(id);
   metrics.verifying.remove(id);
   metrics.verificationFailed.remove(id);
+  for (const result of ["passed", "failed", "inconclusive", "abandoned"])
+    metrics.verifications.remove({ ...id, result });
   for (const result of RESULTS) metrics.reconcileTotal.remove({ ...id, result });
   for (const type of TYPES) {
     for (const status of STATUSES) metrics.condition.remove({ ...id, type, status });

@@ -86,7 +86,7 @@ export async function checkVerification(
           phase: "check",
           revision: state.revision,
           elapsedSeconds: Math.floor(elapsedMs / 1000),
-          ...deps.subject,
+          promotion: deps.subject,
         },
         deps.egress,
         deps.signal,

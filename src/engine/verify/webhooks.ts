@@ -58,7 +58,7 @@ export async function callWebhooks(
         const res = await fetch(w.url, {
           method: "POST",
           headers: { "content-type": "application/json", "user-agent": "ivr-promoter" },
-          body: JSON.stringify({ name: w.name, ...payload }),
+          body: JSON.stringify({ webhook: w.name, ...payload }),
           redirect: "manual",
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Annotation, type IvrPromotion } from "../../../src/api/ivr-promotion.js";
 import type { VerificationSpec } from "../../../src/api/verification.js";
@@ -261,5 +263,51 @@ describe("verification after promotion", () => {
     expect((await mainMenu(w)).publishedVersion).toBe(version);
     const events = await cluster.events(ns, "dev");
     expect(events.some((e) => e.reason === "VerificationFailed")).toBe(false);
+  });
+
+  it("webhooks: one outside --allowed-endpoints is refused before anything is written; one answering 500 fails the release", async () => {
+    const calls: Array<{ body: string; auth: string | undefined }> = [];
+    const hook = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        calls.push({ body, auth: req.headers.authorization });
+        res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+    const port = (hook.address() as AddressInfo).port;
+    try {
+      const { w, ns, first } = await promoted("verify-hooks");
+      const before = (await mainMenu(w)).publishedVersion;
+      const webhooks = (host: string) => [{ name: "test-calls", url: `http://${host}:${port}/check` }];
+      await release(w, ns, { ...VERIFY, webhooks: webhooks("localhost") }, "hooks");
+      const denied = await cluster.waitFor(ns, "dev", (o) => ready(o)?.reason === "AccessDenied");
+      expect(ready(denied)?.message).toMatch(/^spec\.verification\.webhooks\[test-calls\]: .*is not allowed/);
+      expect((await mainMenu(w)).publishedVersion).toBe(before);
+      expect(calls).toEqual([]);
+
+      await cluster.patch(ns, "dev", {
+        spec: { verification: { ...VERIFY, webhooks: webhooks("127.0.0.1") } },
+      });
+      const failed = await cluster.waitFor(
+        ns,
+        "dev",
+        (o) => ready(o)?.reason === "VerificationFailed" && o.status?.verification?.rolledBack === true,
+        60_000,
+      );
+      expect(ready(failed)?.message).toContain("test-calls: HTTP 500 did not answer 2xx");
+      expect(failed.status?.lastAppliedRevision).toBe(first.status?.lastAppliedRevision);
+      // failureThreshold 2 (the default): two checks, each POSTed once, without credentials.
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(calls.every((c) => c.auth === undefined)).toBe(true);
+      expect(JSON.parse(calls[0]?.body ?? "{}")).toMatchObject({
+        webhook: "test-calls",
+        phase: "check",
+        promotion: { name: "dev", namespace: ns },
+      });
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
   });
 });
