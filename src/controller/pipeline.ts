@@ -79,7 +79,8 @@ export async function runPipeline(
     }
     if (verificationActive(obj)) {
       if (spec.verification) {
-        stage = "target";
+        // A check that throws (a rollback that could not finish, say) reports as the apply it completes.
+        stage = "apply";
         const finish = await verifyInProgress(ctx, obj, draft, signal, logger, secrets);
         return { kind: "done", ...finish, revision: obj.status?.verification?.revision };
       }
