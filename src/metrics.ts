@@ -72,6 +72,24 @@ export class Metrics {
     help: "Flows restored to their previous version (or deleted) by a rollback.",
     registers: [this.registry],
   });
+  readonly verifications = new Counter({
+    name: "ivr_promoter_verifications_total",
+    help: "Verdicts of verification after promotion, by result (passed, failed, inconclusive, abandoned).",
+    labelNames: ["namespace", "name", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly verificationFailed = new Gauge({
+    name: "ivr_promoter_verification_failed",
+    help: "1 while the object's last verified revision failed verification (and was rolled back), else 0.",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
+  readonly verifying = new Gauge({
+    name: "ivr_promoter_verifying",
+    help: "1 while a revision of the object is being verified after promotion, else 0.",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
   readonly driftDetected = new Counter({
     name: "ivr_promoter_drift_detected_total",
     help: "Flows found published outside Git (by anyone, this operator's client included) and put back.",

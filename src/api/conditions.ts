@@ -83,6 +83,14 @@ export const Reason = {
    * of a kind it does not fetch, or a cross-namespace reference (Flux's AccessDenied).
    */
   AccessDenied: "AccessDenied",
+  /** The new versions are being measured against the baseline (spec.verification); Ready is Unknown. */
+  Verifying: "Verifying",
+  /** A verification check failed; the whole group was rolled back to the previous revision. */
+  VerificationFailed: "VerificationFailed",
+  /** Too little traffic to judge by the end of the extended window, and onInsufficientTraffic is Hold. */
+  VerificationInconclusive: "VerificationInconclusive",
+  /** Analytics did not answer for longer than verification.dataTimeout; checks go on, nothing is rolled back. */
+  AnalyticsUnavailable: "AnalyticsUnavailable",
 } as const;
 /** One of {@link Reason}. */
 export type Reason = (typeof Reason)[keyof typeof Reason];

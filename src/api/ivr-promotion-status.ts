@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConditionSchema } from "./conditions.js";
+import { VerificationStatusSchema } from "./verification.js";
 
 /**
  * The observed state of an IvrPromotion, written only by the controller through the status
@@ -154,6 +155,7 @@ export const IvrPromotionStatusSchema = z
       .max(HISTORY_LIMIT)
       .optional()
       .describe(`The last ${HISTORY_LIMIT} applies, newest first.`),
+    verification: VerificationStatusSchema.optional(),
   })
   .describe("Observed state, written by the controller.");
 /** The observed state of an IvrPromotion. */

@@ -3,6 +3,7 @@ import { exactlyOneOf, withCel } from "./cel.js";
 import { ChangeWindowsSchema } from "./change-windows.js";
 import { durationString } from "./duration.js";
 import { IvrPromotionStatusSchema } from "./ivr-promotion-status.js";
+import { VerificationSpecSchema } from "./verification.js";
 
 export * from "./ivr-promotion-status.js";
 
@@ -37,6 +38,8 @@ export const Annotation = {
    * Bound to the plan, so it cannot outlive the change it was given for; recorded in status and Events.
    */
   changeWindowOverride: "ivr.promoter.dev/change-window-override",
+  /** Any new value promotes again a revision that failed verification (or was held), with a new window. */
+  retryVerification: "ivr.promoter.dev/retry-verification",
 } as const;
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -274,6 +277,7 @@ export const IvrPromotionSpecSchema = z
           "the jobs API, then verify it) or RepublishVersion (publish the previous version id again; opt-in, " +
           "relies on an API behaviour Genesys does not document).",
       ),
+    verification: VerificationSpecSchema.optional(),
   })
   .describe("Desired state: which Git revision of which flow set goes into which Genesys org, and how.");
 /** The spec as stored (defaults applied). */

@@ -14,19 +14,29 @@ import { checkStateDir, recordRestored, writeInventory } from "./state.js";
 import { ApplyFailedError } from "../engine/errors.js";
 import { EXIT } from "./exit-codes.js";
 import { colorEnabled } from "./style.js";
+import {
+  VERIFY_HELP,
+  VERIFY_OPTIONS,
+  VerificationFailedError,
+  verificationFromFlags,
+  verifyPromotion,
+} from "./verify.js";
 
 const HELP = `usage: ivr-promoter apply --env NAME (--dir DIR | --repo URL [--branch B]) TARGET [options]
 
 Promotes the flow set to the target org: plan, preflight (nothing is written if anything fails),
 then imports in dependency order under the shared rate limiter. If any flow fails, every flow this
 run changed is put back on its previous published version (created flows are deleted).
-Exit status: 0 applied (or nothing to do), 1 --dry-run with changes, 2 usage or config error,
-3 failed (the org is as before).
+Exit status: 0 applied (or nothing to do; with --verify: and verified), 1 --dry-run with changes,
+2 usage or config error, 3 failed (the org is as before; with --verify also: verification failed and
+the group was rolled back, or too little traffic to verify: the release stays, unverified).
 
 ${PROMOTION_HELP}
   --dry-run                 plan and preflight only (same as 'plan', exit 1 when there are changes)
   --approve HASH            apply only if the plan's hash is HASH (from 'plan --output json')
-${CHANGE_WINDOW_HELP}`;
+${CHANGE_WINDOW_HELP}
+
+${VERIFY_HELP}`;
 
 /** `ivr-promoter apply`: the whole promotion, with live progress. */
 export const applyCommand: Command = {
@@ -40,6 +50,7 @@ export const applyCommand: Command = {
         return 0;
       }
       outputFormat("apply", values.output);
+      const verification = await verificationFromFlags(values);
       const prepared = await preparePromotion(values, ctx);
       const { client } = prepared.target;
       // The total is known once the plan is; the printer is created lazily for that reason.
@@ -68,6 +79,7 @@ export const applyCommand: Command = {
           client,
           {
             ...prepared.request,
+            ...(verification ? { retainJournal: true } : {}),
             onPlan: (plan) => {
               inWindow(plan);
               writes = plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "prune").length;
@@ -78,23 +90,48 @@ export const applyCommand: Command = {
           typeof values.approve === "string" ? values.approve : undefined,
         ),
       );
-      await writeInventory(prepared.stateDir, {
-        org: prepared.org,
-        revision: prepared.request.revision,
-        inventory: outcome.inventory,
-      });
-      if (values.output === "json") {
-        ctx.stdout.write(
-          `${JSON.stringify({ plan: outcome.plan, inventory: outcome.inventory }, null, 2)}\n`,
-        );
-      } else {
-        const s = outcome.plan.summary;
+      const record = () =>
+        writeInventory(prepared.stateDir, {
+          org: prepared.org,
+          revision: prepared.request.revision,
+          inventory: outcome.inventory,
+        });
+      const s = outcome.plan.summary;
+      if (text) {
         ctx.stdout.write(
           hasChanges(outcome.plan)
             ? `Applied revision ${shortRev(prepared.request.revision)} to ${prepared.request.target}: ${s.create} created, ${s.update + s.drifted} updated, ${s.prune} pruned, ${s.unchanged} unchanged.\n`
             : `Nothing to do: ${prepared.request.target} already matches revision ${shortRev(prepared.request.revision)}.\n`,
         );
       }
+      let verified: { message: string } | undefined;
+      if (verification && hasChanges(outcome.plan)) {
+        try {
+          verified = await verifyPromotion({
+            spec: verification,
+            outcome,
+            revision: prepared.request.revision,
+            client,
+            journal: prepared.request.journal,
+            target: prepared.request.target,
+            ctx,
+            text,
+          });
+        } catch (err) {
+          // Rolled back: the state file keeps the previous inventory, with the restored version ids.
+          if (err instanceof VerificationFailedError && err.code === "VerificationInconclusive")
+            await record();
+          if (err instanceof VerificationFailedError)
+            await recordRestored(prepared.stateDir, prepared.org.id, err.restoredVersions);
+          throw err;
+        }
+      }
+      await record();
+      if (values.output === "json") {
+        ctx.stdout.write(
+          `${JSON.stringify({ plan: outcome.plan, inventory: outcome.inventory, ...(verified ? { verification: verified.message } : {}) }, null, 2)}\n`,
+        );
+      } else if (verified) ctx.stdout.write(`${verified.message}\n`);
       return 0;
     });
   },
@@ -117,6 +154,7 @@ async function promoteRecordingRestores<T>(
 function parse(argv: string[]) {
   return parseCommandArgs("apply", argv, {
     ...PROMOTION_OPTIONS,
+    ...VERIFY_OPTIONS,
     "dry-run": { type: "boolean", default: false },
     approve: { type: "string" },
     ...CHANGE_WINDOW_OPTIONS,

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { simpleGit } from "simple-git";
 import { loadSeedFile, startEmulator, type EmulatorSeed } from "../emulator/index.js";
 import { applyCommand } from "./apply.js";
+import { verifiedReleases } from "./demo-verify.js";
 import { parseCommandArgs, type Command, type CommandContext } from "./command.js";
 import { planCommand } from "./plan.js";
 import { bold, colorEnabled } from "./style.js";
@@ -13,7 +14,9 @@ const HELP = `usage: ivr-promoter demo [--examples DIR] [--keep]
 
 Starts the embedded Genesys Cloud emulator with a dev and a prod org (examples/emulator-seed.yaml),
 commits examples/ to a throw-away Git repository, and promotes it dev → prod with the same engine the
-operator runs: plan, live progress, result, then a second plan showing that nothing is left to do.
+operator runs: plan, live progress, result, then a second plan showing that nothing is left to do;
+a release whose import fails is rolled back, and a release whose new Main Menu fails 40% of its calls
+is caught by verification after promotion (--verify) and rolled back on its own.
   --examples DIR   the example repository layout (default: the examples/ folder of this project)
   --keep           keep the emulator running afterwards (Ctrl-C to stop)`;
 
@@ -62,6 +65,7 @@ export const demoCommand: Command = {
         }
       }
       await failedRelease(repo, emulator.url, seed, work, ctx);
+      await verifiedReleases(repo, emulator.url, seed, work, ctx);
       if (values.keep) {
         say(
           `Emulator still running at ${emulator.url} (admin state: ${emulator.url}/__admin/state); Ctrl-C to stop`,

@@ -150,4 +150,3 @@ async function holdDeletionForWindow(
     });
   return { requeueAfterMs: held.requeueAfterMs };
 }
-

@@ -36,6 +36,8 @@ const BY_CODE: Readonly<Record<string, Reason>> = {
   GitLimitExceeded: Reason.SourceFailed,
   GitUrlNotAllowed: Reason.AccessDenied,
   EndpointNotAllowed: Reason.AccessDenied,
+  WebhookNotAllowed: Reason.AccessDenied,
+  VerificationRollbackImpossible: Reason.VerificationFailed,
   CrossNamespaceRefNotAllowed: Reason.AccessDenied,
   GenesysUnknownRegion: Reason.InvalidSpec,
   GenesysAuth: Reason.AuthenticationFailed,

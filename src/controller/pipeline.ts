@@ -8,7 +8,7 @@ import { ProgressReporter } from "./progress.js";
 import { journalIgnored, journalStore, subject } from "./object-journal.js";
 import type { ObjectRef } from "./types.js";
 import type { DesiredFlow } from "../engine/model.js";
-import { outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
+import { intervalMs, jitter, outcomeForError, requeueAfter, timeoutMs, type Stage } from "./outcome.js";
 import type { StatusDraft } from "./status.js";
 import { planAndApply } from "./steps/apply.js";
 import { ChangeWindowGate, OutsideChangeWindowError, heldOutcome } from "./steps/change-window.js";
@@ -17,6 +17,15 @@ import { renderFlowSet } from "./steps/render.js";
 import { stalledBefore } from "./stall-gate.js";
 import { fetchSource } from "./steps/source.js";
 import { targetLockKey } from "./target-lock.js";
+import {
+  beginVerification,
+  checkVerificationEgress,
+  restartHeldVerification,
+  verdictGate,
+  verificationActive,
+  verifyStep,
+  wantsVerification,
+} from "./steps/verify.js";
 
 /**
  * The steps of one reconcile of a live (not deleting) IvrPromotion, in Flux's order:
@@ -40,7 +49,7 @@ export type Finish =
     }
   | { kind: "suspended" }
   /** Stalled on this generation and revision already, and nobody asked again: nothing to do. */
-  | { kind: "stalled-unchanged"; revision: string };
+  | { kind: "stalled-unchanged"; revision: string; requeueAfterMs?: number };
 
 /** Runs the steps; never throws for failures of the steps themselves (they become outcomes). */
 export async function runPipeline(
@@ -77,9 +86,26 @@ export async function runPipeline(
       const outcome: Outcome = { state: "Waiting", reason: Reason.DependencyNotReady, message };
       return { kind: "done", outcome, requeueAfterMs: DEPENDENCY_REQUEUE_MS, written: 0 };
     }
+    if (verificationActive(obj)) {
+      if (spec.verification) {
+        // A check that throws (a rollback that could not finish, say) reports as the apply it completes.
+        stage = "apply";
+        const finish = await verifyInProgress(ctx, obj, draft, signal, logger, secrets);
+        return { kind: "done", ...finish, revision: obj.status?.verification?.revision };
+      }
+      abandonVerification(ctx, obj, draft);
+    }
     const checkout = await fetchSource(ctx.source, spec, secrets);
     revision = checkout.revision;
+    // A verdict holds the revision, but a new revision must still be noticed: look again every interval.
+    const held = verdictGate(obj, revision);
+    const again = jitter(intervalMs(spec));
+    if (held && stalledBefore(obj, revision))
+      return { kind: "stalled-unchanged", revision, requeueAfterMs: again };
+    if (held) return { kind: "done", outcome: held, requeueAfterMs: again, written: 0, revision };
     if (stalledBefore(obj, revision)) return { kind: "stalled-unchanged", revision };
+    const restarted = restartHeldVerification(obj, draft, revision, ctx.now());
+    if (restarted) return { kind: "done", ...restarted, written: 0, revision };
     draft.next.lastAttemptedRevision = revision;
     // A revision seen for the first time: say so at once (kubectl wait after a push waits for the result).
     // Only the first time: an object held for approval or retrying is not reported as progressing anew.
@@ -95,6 +121,8 @@ export async function runPipeline(
     const credentials = await readTargetCredentials(secrets, spec.target.credentialsSecretRef.name);
     const client = ctx.clients.client(spec, credentials);
     const journal = journalStore(ctx, obj);
+    checkVerificationEgress(obj, (url) => ctx.clients.endpoints.check(url));
+    const verify = wantsVerification(obj, revision);
     const deadline = AbortSignal.timeout(timeoutMs(spec));
     const rev = revision;
     let writes = 0;
@@ -128,6 +156,7 @@ export async function runPipeline(
             signal: deadline,
             ownership: signal,
             rollbackStrategy: spec.rollbackStrategy,
+            ...(verify ? { retainJournal: true } : {}),
             previousFlows: () => renderRevision(ctx, obj, secrets),
             onJournalIgnored: journalIgnored(ctx, obj),
             onPlan: windows.guard((plan) => {
@@ -144,6 +173,11 @@ export async function runPipeline(
       AbortSignal.any([signal, deadline]),
     );
     if (result.drifted && result.drifted.length > 0) await reportDrift(ctx, obj, result.drifted);
+    const begun =
+      verify && result.outcome.state === "Ready"
+        ? beginVerification(obj, draft, result, rev, ctx.now(), ctx.metrics)
+        : undefined;
+    if (begun) return { kind: "done", ...result, ...begun, revision };
     return { kind: "done", ...result, requeueAfterMs: requeueAfter(result.outcome, spec), revision };
   } catch (err) {
     if (err instanceof OutsideChangeWindowError) {
@@ -168,6 +202,59 @@ export async function runPipeline(
     windows.noteInHistory();
     await progress.close();
   }
+}
+
+/**
+ * One check of the verification in status (steps/verify.ts), under the target's lock: a failed verdict
+ * writes to the org (the rollback), so it must not interleave with another object's apply there.
+ */
+async function verifyInProgress(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  draft: StatusDraft,
+  signal: AbortSignal,
+  logger: Logger,
+  secrets: SecretReader,
+): Promise<{ outcome: Outcome; requeueAfterMs: number | undefined; written: number }> {
+  const { spec } = obj;
+  const credentials = await readTargetCredentials(secrets, spec.target.credentialsSecretRef.name);
+  const client = ctx.clients.client(spec, credentials);
+  const journal = journalStore(ctx, obj);
+  const deadline = AbortSignal.timeout(timeoutMs(spec));
+  return ctx.locks.run(
+    targetLockKey(spec.target, credentials.clientId),
+    () =>
+      verifyStep({
+        obj,
+        draft,
+        client,
+        journal: async () => {
+          await journal.acquire();
+          return journal;
+        },
+        egress: (url) => ctx.clients.endpoints.check(url),
+        metrics: ctx.metrics,
+        now: ctx.now,
+        logger,
+        signal: AbortSignal.any([signal, deadline]),
+        ownership: signal,
+        knownSecrets: secrets.known,
+      }),
+    AbortSignal.any([signal, deadline]),
+  );
+}
+
+/** spec.verification was removed mid-window: the release stands; the kept journal is dropped by the next plan. */
+function abandonVerification(ctx: ReconcilerContext, obj: IvrPromotion, draft: StatusDraft): void {
+  const v = obj.status?.verification;
+  if (!v) return;
+  draft.next.verification = {
+    ...v,
+    phase: "Abandoned",
+    finishedAt: `${ctx.now().toISOString().slice(0, 19)}Z`,
+    message: `verification of ${v.revision} abandoned: spec.verification was removed`,
+  };
+  ctx.metrics.verifications.inc({ ...refOf(obj), result: "abandoned" });
 }
 
 /**

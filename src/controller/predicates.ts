@@ -7,11 +7,12 @@ import type { KubeObject } from "./watch-types.js";
  * `GenerationChangedPredicate` OR Flux's `ReconcileRequestedPredicate`, plus deletion and relists.
  */
 
-/** Annotations whose change asks for a reconcile: Flux-style "reconcile now", plan approval and override. */
+/** Annotations whose change asks for a reconcile: "reconcile now", plan approval, window override, verification retry. */
 export const TRIGGER_ANNOTATIONS: readonly string[] = [
   Annotation.requestedAt,
   Annotation.approvedPlan,
   Annotation.changeWindowOverride,
+  Annotation.retryVerification,
 ];
 
 /** True when an update from `old` to `obj` should enqueue the object. */

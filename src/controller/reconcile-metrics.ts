@@ -42,6 +42,9 @@ export function recordReconcile(metrics: Metrics, ref: ObjectRef, record: Reconc
     ready?.status === "False" && ready.reason === Reason.AwaitingApproval ? 1 : 0,
   );
   metrics.changeWindowHeldNow.set(id, ready?.reason === Reason.OutsideChangeWindow ? 1 : 0);
+  metrics.verifying.set(id, ready?.status === "Unknown" && ready.reason === Reason.Verifying ? 1 : 0);
+  if (ready?.reason === Reason.VerificationFailed) metrics.verificationFailed.set(id, 1);
+  else if (ready?.status === "True") metrics.verificationFailed.set(id, 0);
 }
 
 /** Removes every series of `ref` (the object is gone). */
@@ -53,6 +56,10 @@ export async function forgetObject(metrics: Metrics, ref: ObjectRef): Promise<vo
   metrics.changeWindowHeldNow.remove(id);
   metrics.changeWindowHeld.remove(id);
   metrics.changeWindowOverrides.remove(id);
+  metrics.verifying.remove(id);
+  metrics.verificationFailed.remove(id);
+  for (const result of ["passed", "failed", "inconclusive", "abandoned"])
+    metrics.verifications.remove({ ...id, result });
   for (const result of RESULTS) metrics.reconcileTotal.remove({ ...id, result });
   for (const type of TYPES) {
     for (const status of STATUSES) metrics.condition.remove({ ...id, type, status });

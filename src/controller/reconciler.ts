@@ -69,6 +69,7 @@ const NORMAL_WAITS = new Set<string>([
   Reason.AwaitingApproval,
   Reason.DependencyNotReady,
   Reason.OutsideChangeWindow,
+  Reason.Verifying,
 ]);
 
 /**
@@ -200,6 +201,8 @@ async function reconcile(
     // Not one of ours: a Kubernetes API failure or a bug. Status says so; the runtime backs off.
     throw finish.error;
   }
+  if (finish.kind === "stalled-unchanged" && finish.requeueAfterMs !== undefined)
+    return { requeueAfterMs: finish.requeueAfterMs };
   return finish.kind === "done" ? { requeueAfterMs: finish.requeueAfterMs } : {};
 }
 
@@ -244,6 +247,14 @@ async function emitEvent(
     finish.kind === "done" && finish.outcome.state !== "Ready" && !NORMAL_WAITS.has(ready.reason);
   const wrote = finish.kind === "done" && finish.written > 0;
   if (!failed && !wrote && !draft.readyChanged()) return;
+  // One Event when verification starts, not one per check (each check changes the progress message).
+  if (
+    !failed &&
+    !wrote &&
+    ready.reason === Reason.Verifying &&
+    draft.before.conditions?.some((c) => c.type === "Ready" && c.reason === Reason.Verifying)
+  )
+    return;
   const revision = (finish.kind === "done" ? finish.revision : undefined) ?? obj.status?.lastAppliedRevision;
   await ctx.events.record(subject(obj, ref), {
     type: failed ? "Warning" : "Normal",

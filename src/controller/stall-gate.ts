@@ -10,6 +10,8 @@ export function stalledBefore(obj: IvrPromotion, revision: string): boolean {
   const stalled = findCondition(status?.conditions, ConditionType.Stalled);
   if (stalled?.status !== "True" || stalled.observedGeneration !== obj.metadata.generation) return false;
   if (status?.lastAttemptedRevision !== revision) return false;
+  const retry = obj.metadata.annotations?.[Annotation.retryVerification];
+  if (retry !== undefined && retry !== status.verification?.retryHandled) return false;
   const requested = obj.metadata.annotations?.[Annotation.requestedAt];
   return requested === undefined || requested === status.lastHandledReconcileAt;
 }

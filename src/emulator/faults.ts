@@ -97,6 +97,15 @@ export class FaultInjector {
     return this.faults.publishDelayMs !== undefined || failing;
   }
 
+  /** Consumes one `analyticsOutage` count: the error this analytics query answers with, if any. */
+  takeAnalyticsOutage(): ApiError | undefined {
+    const outage = this.faults.analyticsOutage;
+    if (!outage || outage.count <= 0) return undefined;
+    outage.count -= 1;
+    if (outage.count === 0) delete this.faults.analyticsOutage;
+    return outage.status === 429 ? tooManyRequests(outage.retryAfterSeconds) : genericError(outage.status);
+  }
+
   /** Consumes one `loginThrottle` count: true when this token request must be refused as throttled. */
   takeLoginThrottle(): boolean {
     const throttle = this.faults.loginThrottle;

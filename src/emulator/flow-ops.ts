@@ -291,6 +291,7 @@ function startPessimisticPublish(
 export function markPublished(flow: FlowRecord, version: FlowVersionRecord, p: Principal, now: number): void {
   version.datePublished = new Date(now).toISOString();
   flow.publishedVersionId = version.id;
+  (flow.publications ??= []).push({ version: version.id, at: now });
   flow.publishedBy = p;
   flow.lock = undefined;
 }

@@ -63,6 +63,8 @@ export interface FlowRecord {
   /** Set while a publish operation is still running (409 operation.already.in.progress). */
   publishing?: boolean;
   dateCreated: number;
+  /** Every change of the published version (null: unpublished), oldest first; the traffic model reads it. */
+  publications?: Array<{ version: string | null; at: number }>;
 }
 
 const keyOf = (type: string, name: string): string => `${type}\u0000${name.toLowerCase()}`;

@@ -6,6 +6,7 @@ import type { ApiHandler } from "./context.js";
 import { RateLimiter } from "./rate-limit.js";
 import { RequestLog } from "./request-log.js";
 import { adminRoutes, type AdminHandler } from "./routes/admin.js";
+import { analyticsRoutes } from "./routes/analytics.js";
 import { dependencyRoutes } from "./routes/dependencies.js";
 import { exportJobRoutes } from "./routes/export-jobs.js";
 import { flowActionRoutes } from "./routes/flow-actions.js";
@@ -65,6 +66,7 @@ function buildApiRouter(): Router<ApiHandler> {
   exportJobRoutes(router);
   dependencyRoutes(router);
   objectRoutes(router);
+  analyticsRoutes(router);
   return router;
 }
 

@@ -30,6 +30,17 @@ export const FaultsSchema = z.strictObject({
       route: z.string().optional(),
     })
     .optional(),
+  /**
+   * The next `count` analytics queries fail with `status` (429 carries `Retry-After`): an analytics
+   * outage during a verification window, which must never read as a bad release.
+   */
+  analyticsOutage: z
+    .strictObject({
+      count: z.number().int().min(0),
+      status: ErrorStatus.default(503),
+      retryAfterSeconds: z.number().int().min(0).default(1),
+    })
+    .optional(),
   latencyMs: z.number().int().min(0).optional(),
   /** Fixed time an import job stays Started (overrides the seed's `jobDurationMs`). */
   jobDurationMs: z.number().int().min(0).optional(),

@@ -6,6 +6,7 @@ import { ObjectStore } from "./object-store.js";
 import type { RateLimit } from "./rate-limit.js";
 import { Scheduler } from "./scheduler.js";
 import type { OrgSeed } from "./seed.js";
+import { TrafficModel } from "./traffic.js";
 
 /** Default token budget of the Platform API: 300 requests per minute per token (genesys-api.md §5.2). */
 export const DEFAULT_RATE_LIMIT: RateLimit = { requests: 300, windowSeconds: 60 };
@@ -80,6 +81,8 @@ export class OrgState {
   readonly faults = new FaultInjector();
   readonly importJobs = new Map<string, ImportJob>();
   readonly flowsJobs = new Map<string, FlowsJob>();
+  /** Calls arriving at the published flows (admin `/traffic`), read by the analytics routes. */
+  readonly traffic = new TrafficModel();
   build: DependencyBuild;
   /** Bumped by `expireTokens`: tokens of an older generation are invalid. */
   tokenGeneration = 0;

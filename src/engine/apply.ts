@@ -44,6 +44,11 @@ export interface ApplyOptions {
    * A 429 means nothing was done, so waiting is always safe, and failing would roll back the group.
    */
   rateLimitPatienceMs?: number;
+  /**
+   * Keep the journal and backup after success, marked completed (verification after promotion rolls
+   * the release back from them if it fails; see engine/verify/rollback.ts).
+   */
+  retainJournal?: boolean;
 }
 
 /** What an apply did: the flows written, with their ids. */
@@ -150,7 +155,10 @@ export async function applyPlan(
 
     const prunes = plan.actions.filter((a) => a.kind === "prune");
     result.pruned = await pruneFlows(prunes, client, () => store.fence(), emit);
-    await store.clear();
+    if (options.retainJournal) {
+      await chain;
+      await store.write({ ...journal, completedAt: (options.now?.() ?? new Date()).toISOString() });
+    } else await store.clear();
     return result;
   } catch (err) {
     if (ownershipLost(err)) throw halt.signal.reason instanceof FencedOutError ? halt.signal.reason : err;

@@ -36,6 +36,11 @@ export const JournalSchema = z.object({
   /** Keys of flows whose pre-run content is in the store's backup (an export taken before the first write). */
   backedUp: z.array(z.string()).default([]),
   entries: z.array(JournalEntrySchema),
+  /**
+   * Set when the run finished and its journal (and backup) are kept for verification after promotion:
+   * not an interrupted run, but the means to roll the release back if verification fails.
+   */
+  completedAt: z.string().optional(),
 });
 export type Journal = z.infer<typeof JournalSchema>;
 

@@ -48,6 +48,8 @@ export interface PromotionRequest {
   onEvent?: (event: ApplyEvent) => void;
   /** Told of journal entries recovery refused to act on (journal-vet.ts); they are logged too. */
   onJournalIgnored?: (detail: string) => void;
+  /** Keep the journal and backup of a successful run for verification (see ApplyOptions.retainJournal). */
+  retainJournal?: boolean;
   /**
    * Called with the checked plan just before anything is written (the CLI prints it; the controller's
    * change-window gate may throw to write nothing), and the interrupted run recovered first, if any; awaited.
@@ -139,6 +141,7 @@ export async function promote(
     previous: await previousContent(plan, planned.baseline, req),
     rollbackStrategy: req.rollbackStrategy,
     onEvent: req.onEvent,
+    ...(req.retainJournal ? { retainJournal: true } : {}),
   });
   const wrote = applied.written.length + applied.pruned.length > 0;
   // Nothing written: the observation we already have is the inventory (a no-op costs no extra call).
@@ -177,6 +180,14 @@ async function recoverInterrupted(
 ): Promise<RollbackOutcome | undefined> {
   const found = await req.journal.read();
   if (!found) return undefined;
+  if (found.completedAt !== undefined) {
+    // A finished run kept for a verification nobody is running any more (verification removed from
+    // the spec, or a held release superseded): the release stands, its backup is no longer needed.
+    req.logger.info({ revision: found.revision }, "dropping the kept journal of a finished run");
+    await req.journal.fence();
+    await req.journal.clear();
+    return undefined;
+  }
   const keys = new Set([
     ...req.inventory.map((e) => flowKey(e.type, e.name)),
     ...req.desired.map((f) => f.key),

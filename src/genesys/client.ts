@@ -1,6 +1,7 @@
 import { got, type Got } from "got";
 import type { ReferenceKind } from "../flowset/types.js";
 import type { Logger } from "../logger.js";
+import * as analytics from "./analytics.js";
 import { TokenProvider } from "./auth.js";
 import * as deps from "./dependencies.js";
 import * as flows from "./flows.js";
@@ -220,6 +221,14 @@ export class GenesysClient {
     opts?: { category?: string },
   ): Promise<OrgObject | undefined> {
     return objects.findObject(this.http, kind, name, opts);
+  }
+
+  /** One flow aggregates query (analytics): rate-limited and retried like every call, zod-parsed. */
+  queryFlowAggregates(
+    query: analytics.FlowAggregationQuery,
+    opts?: { signal?: AbortSignal },
+  ): Promise<analytics.FlowAggregateQueryResponse> {
+    return analytics.queryFlowAggregates(this.http, query, opts?.signal);
   }
 
   /** The org of this client's credentials. */

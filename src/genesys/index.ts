@@ -1,5 +1,10 @@
 /** The Genesys Cloud client (CONTRACTS §4): import from here, not from the individual files. */
 export { GenesysClient, type GenesysClientOptions, type GenesysTarget } from "./client.js";
+export type {
+  FlowAggregatePredicate,
+  FlowAggregateQueryResponse,
+  FlowAggregationQuery,
+} from "./analytics.js";
 export {
   AuthError,
   GenesysApiError,

@@ -112,6 +112,21 @@ export class EmulatorAdmin {
     return this.call("PATCH", `/__admin/orgs/${org}/faults`, z.unknown(), faults);
   }
 
+  /** Sets the org's call traffic (PUT /traffic; see src/emulator/traffic.ts for the fields). */
+  setTraffic(org: string, traffic: Record<string, unknown>): Promise<unknown> {
+    return this.call("PUT", `/__admin/orgs/${org}/traffic`, z.unknown(), traffic);
+  }
+
+  /** Adds one traffic rule; answers with the rule as resolved (a concrete version for "next"). */
+  addTrafficRule(org: string, rule: Record<string, unknown>): Promise<{ version?: string }> {
+    return this.call(
+      "POST",
+      `/__admin/orgs/${org}/traffic/rules`,
+      z.looseObject({ version: z.string().optional() }),
+      rule,
+    );
+  }
+
   /** Adds org objects (queues, dataActions, ...). */
   addObjects(org: string, objects: SeedObjects): Promise<Array<{ kind: string; id: string; name: string }>> {
     return this.call(

@@ -32,6 +32,8 @@ export interface ApplyStepResult {
   written: number;
   /** Flows published outside Git since our last apply (and put back by this one). */
   drifted?: Array<{ flow: string; detail: string }>;
+  /** The flows this apply wrote, with the version each now publishes and the one it replaced. */
+  promoted?: Array<{ type: string; name: string; id: string; version: string; previousVersion?: string }>;
 }
 
 /** "2 created, 1 updated, 5 unchanged" (drift corrections count as updates, as in the CLI). */
@@ -124,7 +126,22 @@ async function apply(input: ApplyStepInput, approvedHash: string | undefined): P
         flows: written,
       });
     }
-    return { outcome: { state: "Ready", reason: Reason.Succeeded, message }, written, drifted };
+    const now = new Map(outcome.inventory.map((e) => [flowKey(e.type, e.name), e]));
+    const promoted = outcome.plan.actions.flatMap((a) => {
+      const entry = now.get(a.key);
+      if (!isWrite(a) || a.kind === "prune" || !entry) return [];
+      const previousVersion = a.current?.publishedVersion ?? undefined;
+      return [
+        {
+          type: a.type,
+          name: a.name,
+          id: entry.id,
+          version: entry.publishedVersion,
+          ...(previousVersion ? { previousVersion } : {}),
+        },
+      ];
+    });
+    return { outcome: { state: "Ready", reason: Reason.Succeeded, message }, written, drifted, promoted };
   } catch (err) {
     if (err instanceof ApplyFailedError) {
       // Restored by re-import: the pre-run content under a new version id, which is ours, not drift.

@@ -28,7 +28,8 @@ export class GenesysClients {
     private readonly shared: RateLimiterRegistry,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-    private readonly endpoints: EndpointAllowList = new EndpointAllowList(),
+    /** The egress allow-list (also checked for verification webhooks). */
+    readonly endpoints: EndpointAllowList = new EndpointAllowList(),
   ) {}
 
   /** A client for the object's target, acting as `credentials`. */

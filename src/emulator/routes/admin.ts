@@ -7,6 +7,7 @@ import type { HttpResult, Router } from "../router.js";
 import { FaultsSchema, ObjectsSchema, formatPath } from "../seed.js";
 import type { EmulatorState, ImportJob, OrgState } from "../state.js";
 import { publishSeedFlow } from "../seed-flows.js";
+import { TrafficConfigSchema, TrafficRuleSchema } from "../traffic.js";
 
 /** What an admin handler gets. */
 export interface AdminContext {
@@ -121,6 +122,29 @@ const addFlow: AdminHandler = (ctx) => {
   return { status: 200, body: flowAdminJson(flow) };
 };
 
+/** PUT /__admin/orgs/{org}/traffic: sets the call traffic (traffic.ts); "next"/"published" resolve now. */
+const setTraffic: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const config = parse(ctx, TrafficConfigSchema, "traffic");
+  try {
+    org.traffic.set(config, org.flows.all(), ctx.state.now());
+  } catch (err) {
+    throw fail(400, `traffic: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { status: 200, body: { ...org.traffic.config, epoch: new Date(org.traffic.epoch).toISOString() } };
+};
+
+/** POST /__admin/orgs/{org}/traffic/rules: adds one behaviour rule (e.g. 40% failed outcomes for "next"). */
+const addTrafficRule: AdminHandler = (ctx) => {
+  const org = orgOf(ctx);
+  const rule = parse(ctx, TrafficRuleSchema, "rule");
+  try {
+    return { status: 200, body: org.traffic.addRule(rule, org.flows.all()) };
+  } catch (err) {
+    throw fail(400, `rule: ${err instanceof Error ? err.message : String(err)}`);
+  }
+};
+
 const heldJson = (j: ImportJob) => ({ id: j.id, flowName: j.flowName ?? null, heldSince: j.held?.since });
 
 /** GET /__admin/orgs/{org}/jobs/held: import jobs a hold fault keeps Started, oldest first. */
@@ -177,6 +201,12 @@ export function adminRoutes(router: Router<AdminHandler>): void {
     .on("POST", "/__admin/orgs/{org}/flows", addFlow)
     .on("POST", "/__admin/orgs/{org}/flows/{flowId}/lock", lockFlow)
     .on("GET", "/__admin/orgs/{org}/jobs/held", listHeld)
+    .on("PUT", "/__admin/orgs/{org}/traffic", setTraffic)
+    .on("GET", "/__admin/orgs/{org}/traffic", (ctx) => ({
+      status: 200,
+      body: orgOf(ctx).traffic.config ?? null,
+    }))
+    .on("POST", "/__admin/orgs/{org}/traffic/rules", addTrafficRule)
     .on("POST", "/__admin/orgs/{org}/jobs/release", releaseHeld)
     .on("GET", "/__admin/requests", (ctx) => ({
       status: 200,

@@ -49,6 +49,7 @@ const doDeactivate: ApiHandler = (ctx) => {
     });
   }
   flow.publishedVersionId = undefined;
+  (flow.publications ??= []).push({ version: null, at: ctx.now });
   return ok(flowJson(ctx.org, flow));
 };
 

@@ -134,7 +134,7 @@ describe("helm template", () => {
     expect(new Set(selectors).size).toBe(3);
   });
 
-  it("serviceMonitor and prometheusRule: scrape with honorLabels; the three alerts on the operator's metrics", async () => {
+  it("serviceMonitor and prometheusRule: scrape with honorLabels; the four alerts on the operator's metrics", async () => {
     const objects = await helmTemplate({ values: ALL_ON });
     const monitor = only(objects, "ServiceMonitor");
     const endpoints = (monitor.spec as { endpoints: Array<Record<string, unknown>> }).endpoints;
@@ -156,6 +156,7 @@ describe("helm template", () => {
       "IvrPromotionAwaitingApproval",
       "IvrPromotionNotReady",
       "IvrPromotionStalled",
+      "IvrPromotionVerificationFailed",
     ]);
     expect(alerts.IvrPromotionNotReady?.expr).toContain(
       'ivr_promoter_reconcile_condition{type="Ready",status="False"}',
@@ -165,6 +166,8 @@ describe("helm template", () => {
       'ivr_promoter_reconcile_condition{type="Stalled",status="True"}',
     );
     expect(alerts.IvrPromotionAwaitingApproval?.expr).toContain("ivr_promoter_awaiting_approval");
+    expect(alerts.IvrPromotionVerificationFailed?.expr).toContain("ivr_promoter_verification_failed");
+    expect(alerts.IvrPromotionVerificationFailed?.for).toBe("0m");
     // Every metric an alert uses is one the operator exports (src/metrics.ts).
     const metricsSource = readFileSync(join(REPO_ROOT, "src/metrics.ts"), "utf8");
     for (const { expr } of Object.values(alerts)) {
@@ -179,7 +182,7 @@ describe("helm template", () => {
       (only(objects, "PrometheusRule").spec as { groups: unknown }).groups;
     const ok = await rulecheck(groupsOf(await helmTemplate({ values: ALL_ON })));
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/SUCCESS: 3 rules found/);
+    expect(ok.stdout).toMatch(/SUCCESS: 4 rules found/);
     // The check can fail: a broken extra rule is reported with its PromQL error.
     const broken = await helmTemplate({
       values: {

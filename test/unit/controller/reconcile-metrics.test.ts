@@ -47,4 +47,27 @@ describe("reconcile metrics", () => {
     await forgetObject(metrics, ref);
     expect(await value(metrics, "ivr_promoter_awaiting_approval", ref)).toBeUndefined();
   });
+
+  it("raises verification_failed on a failed verdict, keeps it through the next verification, clears it on Ready", async () => {
+    const metrics = new Metrics();
+    const record = (status: "True" | "False" | "Unknown", reason: string) =>
+      recordReconcile(metrics, ref, {
+        result: "skipped",
+        seconds: 0.1,
+        conditions: [
+          { type: "Ready", status, reason, message: "m", lastTransitionTime: "2026-01-01T00:00:00Z" },
+        ],
+        suspended: false,
+      });
+    record("False", Reason.VerificationFailed);
+    expect(await value(metrics, "ivr_promoter_verification_failed", ref)).toBe(1);
+    record("Unknown", Reason.Verifying);
+    expect(await value(metrics, "ivr_promoter_verifying", ref)).toBe(1);
+    expect(await value(metrics, "ivr_promoter_verification_failed", ref)).toBe(1);
+    record("True", Reason.Succeeded);
+    expect(await value(metrics, "ivr_promoter_verification_failed", ref)).toBe(0);
+    expect(await value(metrics, "ivr_promoter_verifying", ref)).toBe(0);
+    await forgetObject(metrics, ref);
+    expect(await value(metrics, "ivr_promoter_verification_failed", ref)).toBeUndefined();
+  });
 });
