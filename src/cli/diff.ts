@@ -10,7 +10,7 @@ import { buildReport, environmentNames, renderForPreview } from "../preview/load
 import type { PreviewReport, TargetVerdict } from "../preview/model.js";
 import { renderPreviewMarkdown } from "../preview/render-markdown.js";
 import { renderPreviewText } from "../preview/render-text.js";
-import { GitSource, checkFlowPath, openLocalRepo } from "../source/index.js";
+import { GitRefNotFoundError, GitSource, checkFlowPath, openLocalRepo } from "../source/index.js";
 import { UsageError, parseCommandArgs, type Command, type CommandContext } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { reporting } from "./failure.js";
@@ -99,7 +99,7 @@ async function preview(
   values: Values,
   ctx: CommandContext,
 ): Promise<{ report: PreviewReport; headDir: string }> {
-  const repo = await openLocalRepo(resolve(values.dir), ctx.env.childEnv);
+  const repo = await openLocalRepo(resolve(values.dir), ctx.env.childEnv).catch(asUsage);
   const here = relative(await realpath(repo.root), await realpath(resolve(values.dir)))
     .split(sep)
     .join("/");
@@ -113,8 +113,10 @@ async function preview(
   const snapshot = async (commit: string): Promise<string> =>
     (await source.checkout({ url: pathToFileURL(repo.root).href, ref: { commit } })).dir;
   const base =
-    values.base !== undefined ? await repo.commitOf(values.base) : (await repo.defaultBase()).commit;
-  const head = values.head !== undefined ? await repo.commitOf(values.head) : undefined;
+    values.base !== undefined
+      ? await repo.commitOf(values.base).catch(asUsage)
+      : (await repo.defaultBase().catch(asUsage)).commit;
+  const head = values.head !== undefined ? await repo.commitOf(values.head).catch(asUsage) : undefined;
   const baseDir = await snapshot(base);
   const headDir = head !== undefined ? await snapshot(head) : repo.root;
   const headRevision = head ?? (await repo.worktreeRevision());
@@ -130,6 +132,12 @@ async function preview(
   const headFlows = await renderForPreview(headDir, path, environments);
   const report = buildReport({ base, head: headRevision, path }, baseFlows, headFlows, environments);
   return { report, headDir: join(headDir, path) };
+}
+
+/** A revision the user typed that names no commit is a usage error (exit 2), like a bad flag. */
+function asUsage(err: unknown): never {
+  if (err instanceof GitRefNotFoundError) throw new UsageError(err.message);
+  throw err;
 }
 
 /** The base may predate the flow set (a first pull request): then every flow is added. */
