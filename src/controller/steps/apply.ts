@@ -32,6 +32,8 @@ export interface ApplyStepResult {
   written: number;
   /** Flows published outside Git since our last apply (and put back by this one). */
   drifted?: Array<{ flow: string; detail: string }>;
+  /** The plan held for approval, when the outcome is AwaitingApproval (the preview step shows it). */
+  heldPlan?: Plan;
 }
 
 /** "2 created, 1 updated, 5 unchanged" (drift corrections count as updates, as in the CLI). */
@@ -158,7 +160,11 @@ function awaitApproval(input: ApplyStepInput, plan: Plan): ApplyStepResult {
   const message =
     `Plan ${plan.hash} for revision ${plan.revision} awaits approval (${summaryText(plan.summary)}); ` +
     `approve it by setting annotation ${Annotation.approvedPlan}=${plan.hash}`;
-  return { outcome: { state: "Waiting", reason: Reason.AwaitingApproval, message }, written: 0 };
+  return {
+    outcome: { state: "Waiting", reason: Reason.AwaitingApproval, message },
+    written: 0,
+    heldPlan: plan,
+  };
 }
 
 function record(
