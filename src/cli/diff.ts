@@ -6,7 +6,7 @@ import { PreflightFailedError } from "../engine/errors.js";
 import { observeFlows } from "../engine/observe.js";
 import { buildPlan } from "../engine/plan.js";
 import { preflight } from "../engine/preflight.js";
-import { buildReport, environmentNames, renderForPreview } from "../preview/load.js";
+import { buildReport, environmentNames, renderForPreview, type ParseCache } from "../preview/load.js";
 import type { PreviewReport, TargetVerdict } from "../preview/model.js";
 import { renderPreviewMarkdown } from "../preview/render-markdown.js";
 import { renderPreviewText } from "../preview/render-text.js";
@@ -128,8 +128,9 @@ async function preview(
     );
   }
   const environments = values.env !== undefined ? [values.env] : all;
-  const baseFlows = await renderOrEmpty(baseDir, path, environments);
-  const headFlows = await renderForPreview(headDir, path, environments);
+  const cache: ParseCache = new Map();
+  const baseFlows = await renderOrEmpty(baseDir, path, environments, cache);
+  const headFlows = await renderForPreview(headDir, path, environments, cache);
   const report = buildReport({ base, head: headRevision, path }, baseFlows, headFlows, environments);
   return { report, headDir: join(headDir, path) };
 }
@@ -141,9 +142,9 @@ function asUsage(err: unknown): never {
 }
 
 /** The base may predate the flow set (a first pull request): then every flow is added. */
-async function renderOrEmpty(dir: string, path: string, environments: readonly string[]) {
+async function renderOrEmpty(dir: string, path: string, environments: readonly string[], cache: ParseCache) {
   if ((await environmentNames(dir, path).catch(() => undefined)) === undefined) return new Map();
-  return renderForPreview(dir, path, environments);
+  return renderForPreview(dir, path, environments, cache);
 }
 
 /**

@@ -1,5 +1,12 @@
-import { loadDesired } from "../engine/load.js";
+import { createHash } from "node:crypto";
+import { parseArchyFlow } from "../flowset/archy.js";
+import { FlowParseError, FlowSetInvalidError } from "../flowset/errors.js";
 import type { RenderedFlow } from "../flowset/flow-set.js";
+import { formatFinding } from "../flowset/findings.js";
+import { loadRepoLayout } from "../flowset/layout.js";
+import { findingFromParseError } from "../flowset/lint.js";
+import { renderFlowText } from "../flowset/render.js";
+import type { ArchyFlow } from "../flowset/types.js";
 import { readFlowSet } from "../source/index.js";
 import { countStatuses, previewFlows } from "./compare.js";
 import type { EnvironmentPreview, PreviewReport } from "./model.js";
@@ -27,19 +34,59 @@ export async function environmentNames(root: string, path: string): Promise<stri
     .sort();
 }
 
-/** One revision rendered for each of `environments` it has (masked). */
+/** Parsed flows by rendered text: base and head share most texts, and each is parsed once. */
+export type ParseCache = Map<string, ArchyFlow>;
+
+/**
+ * One revision rendered for each of `environments` it has (masked). Renders and parses like the flow
+ * set pipeline but does not lint (that is `lint`'s job, and a preview of a set with warnings is still
+ * useful): a file that does not render or parse fails the preview, naming file and line.
+ */
 export async function renderForPreview(
   root: string,
   path: string,
   environments: readonly string[],
+  cache: ParseCache = new Map(),
 ): Promise<Map<string, RenderedFlow[]>> {
   const present = new Set(await environmentNames(root, path));
   const out = new Map<string, RenderedFlow[]>();
   for (const env of environments) {
     if (!present.has(env)) continue;
-    // A cycle is lint's to report; the preview still shows what changed.
-    const loaded = await loadDesired(root, path, env, MASKED_SECRETS, { cyclePolicy: "BreakWithStubs" });
-    out.set(env, loaded.flowSet.flows);
+    const layout = await loadRepoLayout(root, path, env, MASKED_SECRETS);
+    const flows: RenderedFlow[] = [];
+    const errors: string[] = [];
+    for (const file of layout.files) {
+      const values = { ...layout.values, ...layout.fileValues[file.path] };
+      const rendered = renderFlowText(file.text, values, {
+        file: file.path,
+        environment: env,
+        placeholderSyntax: layout.placeholderSyntax,
+      });
+      const bad = rendered.findings.filter((f) => f.severity === "error");
+      if (bad.length > 0) {
+        errors.push(...bad.map(formatFinding));
+        continue;
+      }
+      try {
+        const flow = cache.get(rendered.text) ?? parseArchyFlow(rendered.text, file.path);
+        cache.set(rendered.text, flow);
+        const contentHash = createHash("sha256").update(rendered.text).digest("hex");
+        flows.push({ path: file.path, text: rendered.text, flow, contentHash });
+      } catch (err) {
+        if (!(err instanceof FlowParseError)) throw err;
+        errors.push(formatFinding(findingFromParseError(err, file.path)));
+      }
+    }
+    if (errors.length > 0) {
+      const more = errors.length > 20 ? [`… and ${errors.length - 20} more`] : [];
+      throw new FlowSetInvalidError(
+        `flow set ${path} (environment ${env}) does not render:\n${[...errors.slice(0, 20), ...more].join("\n")}`,
+      );
+    }
+    out.set(
+      env,
+      flows.sort((a, b) => a.path.localeCompare(b.path)),
+    );
   }
   return out;
 }
