@@ -1,6 +1,10 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Annotation } from "../../../src/api/ivr-promotion.js";
 import { COMMENT_MARKER } from "../../../src/preview/render-markdown.js";
+import { envtestBinary } from "../../helpers/kube-apiserver.js";
 import {
   Cluster,
   OperatorProcess,
@@ -21,6 +25,7 @@ import {
  * kubectl. Against a real kube-apiserver, the operator process, the emulator and Git.
  */
 
+const run = promisify(execFile);
 let cluster: Cluster;
 let operator: OperatorProcess;
 let dir: string;
@@ -40,6 +45,21 @@ afterAll(async () => {
   if (process.env.KEEP_OPERATOR_LOG) console.log(operator?.log());
   await removeDir(dir);
 });
+
+/** Runs a README kubectl line (its single-quoted argument unquoted, as a shell would) in `ns`. */
+async function kubectl(line: string, ns: string): Promise<string> {
+  const args = [...line.matchAll(/(?:'[^']*'|[^\s'])+/g)]
+    .map((m) => m[0].replace(/'([^']*)'/g, "$1"))
+    .slice(1);
+  const { stdout } = await run(envtestBinary("kubectl"), [
+    ...args,
+    "-n",
+    ns,
+    "--kubeconfig",
+    cluster.api.kubeconfigPath,
+  ]);
+  return stdout;
+}
 
 async function preview(ns: string, name: string) {
   const cm = await cluster.core.readNamespacedConfigMap({ namespace: ns, name: `${name}-ivr-preview` });
@@ -103,5 +123,19 @@ describe("approval gate preview", () => {
     expect(md).toContain("- ➕ choice **Callbacks** in *Main Menu*");
     expect(md).toMatch(/```mermaid\nflowchart TD[\s\S]*4 · Callbacks"\]\):::added/);
     expect(md.length).toBeLessThanOrEqual(65_536);
+
+    // The README's kubectl commands, as written (object name and namespace put in).
+    const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+    const commands = readme
+      .split("\n")
+      .filter(
+        (l) =>
+          l.startsWith("kubectl get ivrpromotion main-line") ||
+          l.startsWith("kubectl get configmap main-line-ivr-preview"),
+      );
+    expect(commands).toHaveLength(2);
+    const outputs = await Promise.all(commands.map((c) => kubectl(c.replaceAll("main-line", "gated"), ns)));
+    expect(outputs[0]).toBe("update\tINBOUNDCALL/Main Menu IVR\t+ choice Callbacks in Main Menu\n");
+    expect(outputs[1]).toBe(md);
   });
 });
