@@ -44,21 +44,30 @@ export function renderPreviewMarkdown(report: PreviewReport, options: { limit?: 
     ...report.environments.flatMap(targetBlock),
   ].join("\n\n");
   const parts = [head];
-  let used = head.length;
+  const used = head.length;
   const sections = report.environments.flatMap((env) =>
     env.flows.filter((f) => f.status !== "unchanged").map((flow) => ({ env, flow })),
   );
+  // Every flow gets at least its summary (reserved first); the room left then goes to full sections, in
+  // order, each shortened as far as needed so the summaries after it still fit.
+  const budget = limit - RESERVE - used;
+  const minimal = sections.map(({ env, flow }) => fitSection(env, flow, MINIMAL_ROOM, true)?.length ?? 0);
+  let reservedAfter = minimal.reduce((n, m) => n + m + 2, 0);
+  // Not even every summary fits: summaries only, as many as fit, the rest counted.
+  const tight = reservedAfter > budget;
   let left = 0;
-  for (const { env, flow } of sections) {
-    const room = limit - RESERVE - used - 2;
-    const text = fitSection(env, flow, room);
+  let spent = 0;
+  sections.forEach(({ env, flow }, i) => {
+    reservedAfter -= minimal[i]! + 2;
+    const room = budget - spent - (tight ? 0 : reservedAfter) - 2;
+    const text = fitSection(env, flow, room, tight);
     if (text === undefined) {
       left++;
-      continue;
+      return;
     }
     parts.push(text);
-    used += text.length + 2;
-  }
+    spent += text.length + 2;
+  });
   if (left > 0) {
     parts.push(
       `> ⚠️ ${left} flow section(s) left out to stay within the ${limit}-character comment limit; run \`ivr-promoter diff\` locally for everything.`,
@@ -121,8 +130,19 @@ function targetBlock(env: EnvironmentPreview): string[] {
   ];
 }
 
-/** The section at full size if it fits in `room`, else shortened; undefined if not even the summary fits. */
-function fitSection(env: EnvironmentPreview, flow: FlowPreview, room: number): string | undefined {
+/** A summary-only section is never longer than this (the change list is cut to 10 first). */
+const MINIMAL_ROOM = 4_000;
+
+/**
+ * The section at full size if it fits in `room`, else shortened; undefined if not even the summary fits.
+ * `minimalOnly` skips straight to the summary forms (for reserving room).
+ */
+function fitSection(
+  env: EnvironmentPreview,
+  flow: FlowPreview,
+  room: number,
+  minimalOnly: boolean,
+): string | undefined {
   const attempts: Array<() => string> = [
     () => section(env, flow, { diff: flow.diff, mermaid: true, changes: flow.changes.length }),
     () => section(env, flow, { diff: cutDiff(flow.diff, room), mermaid: true, changes: flow.changes.length }),
@@ -131,7 +151,7 @@ function fitSection(env: EnvironmentPreview, flow: FlowPreview, room: number): s
     () => section(env, flow, { diff: undefined, mermaid: false, changes: 10 }),
     () => section(env, flow, { diff: undefined, mermaid: false, changes: 0 }),
   ];
-  for (const attempt of attempts) {
+  for (const attempt of minimalOnly ? attempts.slice(3) : attempts) {
     const text = attempt();
     if (text.length <= room) return text;
   }
