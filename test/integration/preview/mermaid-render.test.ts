@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffCommand } from "../../../src/cli/diff.js";
 import { flowchart } from "../../../src/preview/mermaid.js";
+import { PreviewReportSchema } from "../../../src/preview/model.js";
 import type { GraphNode } from "../../../src/preview/structure.js";
 import { runCommand } from "../../helpers/cli.js";
-import type { TestRepo } from "../../helpers/git-repo.js";
+import { exampleFiles } from "../../helpers/examples.js";
+import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 import { findChromium, renderMermaid } from "../../helpers/mermaid-render.js";
 import { CHANGE_CLASSES, SECRET_VALUES, makePreviewRepo } from "./fixture.js";
 
@@ -62,6 +64,56 @@ describe.skipIf(!chromium)(
         const declared = diagrams[i]!.text.split("\n").filter((l) => /^ {2}(start|n\d+)[([{]/.test(l)).length;
         expect(o.nodes, diagrams[i]!.name).toBe(declared);
       });
+    });
+
+    it("renders the flowcharts of every example flow (menus, tasks, in-queue, bot, messaging states, workflow)", async () => {
+      const files = await exampleFiles();
+      const base = Object.fromEntries(
+        Object.entries(files).filter(
+          ([p]) => p.startsWith("environments/") || p === "flows/modules/customer-lookup.yaml",
+        ),
+      );
+      const examples = await makeRepo(base);
+      try {
+        await examples.branch("all");
+        await examples.commit(files);
+        const r = await runCommand(diffCommand, [
+          "--dir",
+          examples.dir,
+          "--base",
+          "main",
+          "--head",
+          "all",
+          "--env",
+          "prod",
+          "--output",
+          "json",
+          "--state-dir",
+          state,
+        ]);
+        expect(r.code, r.stderr).toBe(1);
+        const flows = PreviewReportSchema.parse(JSON.parse(r.stdout)).environments[0]!.flows.filter(
+          (f) => f.status === "added",
+        );
+        expect(flows.map((f) => f.type).sort()).toEqual([
+          "BOT",
+          "INBOUNDCALL",
+          "INBOUNDCALL",
+          "INBOUNDSHORTMESSAGE",
+          "INQUEUECALL",
+          "WORKFLOW",
+        ]);
+        const outcomes = await renderMermaid(
+          chromium!,
+          flows.map((f) => f.mermaid ?? ""),
+        );
+        outcomes.forEach((o, i) => {
+          expect(o.error ?? "", flows[i]!.name).toBe("");
+          expect(o.nodes, flows[i]!.name).toBeGreaterThan(2);
+        });
+      } finally {
+        await examples.cleanup();
+      }
     });
 
     it("reports a broken diagram as an error (the check can fail)", async () => {
