@@ -109,12 +109,7 @@ function containerKey(listPath: string, refIdOrName: string): string {
   return `${kind}:${refIdOrName}`;
 }
 
-function addContainer(
-  s: FlowStructure,
-  anchors: Anchors,
-  [kindKey, body]: [string, Obj],
-  at: At,
-): void {
+function addContainer(s: FlowStructure, anchors: Anchors, [kindKey, body]: [string, Obj], at: At): void {
   const kind = CONTAINERS[kindKey]!;
   const name = nameOf(body, kindKey);
   const id = typeof body["refId"] === "string" ? body["refId"] : name;
