@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { defaultStateDir } from "../config.js";
 import { PreflightFailedError } from "../engine/errors.js";
 import { observeFlows } from "../engine/observe.js";
+import { LayoutError } from "../flowset/layout-file.js";
 import { buildPlan } from "../engine/plan.js";
 import { preflight } from "../engine/preflight.js";
 import { buildReport, environmentNames, renderForPreview, type ParseCache } from "../preview/load.js";
@@ -141,10 +142,13 @@ function asUsage(err: unknown): never {
   throw err;
 }
 
-/** The base may predate the flow set (a first pull request): then every flow is added. */
+/** The base may predate the flow set or its flows (a first pull request): then every flow is added. */
 async function renderOrEmpty(dir: string, path: string, environments: readonly string[], cache: ParseCache) {
   if ((await environmentNames(dir, path).catch(() => undefined)) === undefined) return new Map();
-  return renderForPreview(dir, path, environments, cache);
+  return renderForPreview(dir, path, environments, cache).catch((err: unknown) => {
+    if (err instanceof LayoutError && /no flow files/.test(err.message)) return new Map();
+    throw err;
+  });
 }
 
 /**

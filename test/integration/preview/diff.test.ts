@@ -12,8 +12,8 @@ import {
 } from "../../../src/preview/model.js";
 import { COMMENT_MARKER } from "../../../src/preview/render-markdown.js";
 import { runCommand } from "../../helpers/cli.js";
-import type { TestRepo } from "../../helpers/git-repo.js";
-import { SECRET_VALUES, makePreviewRepo } from "./fixture.js";
+import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
+import { BASE, SECRET_VALUES, makePreviewRepo } from "./fixture.js";
 
 // `ivr-promoter diff` on a repository made for the purpose: each change class is a branch off main.
 let repo: TestRepo;
@@ -233,6 +233,36 @@ describe("diff: revisions, environments, exit codes", () => {
     } finally {
       await repo.git.checkout(["--", "."]);
       await repo.switchTo("main");
+    }
+  });
+
+  it("a first pull request (base without flows) shows every flow added", async () => {
+    const first = await makeRepo({
+      "environments/dev.yaml": "values:\n  division: Home\n",
+      "README.md": "flows to come\n",
+    });
+    try {
+      await first.branch("flows");
+      await first.commit({ "flows/account-lookup.yaml": BASE["flows/account-lookup.yaml"] as string });
+      const r = await runCommand(diffCommand, [
+        "--dir",
+        first.dir,
+        "--base",
+        "main",
+        "--head",
+        "flows",
+        "--output",
+        "json",
+        "--state-dir",
+        state,
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      const report = PreviewReportSchema.parse(JSON.parse(r.stdout));
+      expect(report.environments[0]?.flows.map((f) => [f.name, f.status])).toEqual([
+        ["Account Lookup", "added"],
+      ]);
+    } finally {
+      await first.cleanup();
     }
   });
 
