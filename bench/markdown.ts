@@ -1,3 +1,4 @@
+import { previewMarkdown } from "./preview.js";
 import { RSS_TARGET_MIB } from "./operator-scale.js";
 import type { BenchResults } from "./report.js";
 import { THROUGHPUT_TARGET } from "./throughput.js";
@@ -120,5 +121,6 @@ export function renderMarkdown(r: BenchResults): string {
       "reconnects and heap from its /metrics. RSS includes V8's lazily collected garbage: compare the heap-capped row.",
     );
   }
+  out.push(...previewMarkdown(r.preview));
   return `${out.join("\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import type { PreviewBenchResult } from "./preview.js";
 import type { BenchParams, Scaled } from "./harness.js";
 import type { NoopResult } from "./noop.js";
 import { RSS_TARGET_MIB, type OperatorRun, type OperatorScaleResult } from "./operator-scale.js";
@@ -33,6 +34,7 @@ export interface BenchResults {
   noop?: NoopResult;
   rollback?: RollbackResult;
   operator?: OperatorScaleResult;
+  preview?: PreviewBenchResult;
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchOrg, scaled, startBenchEmulator, type BenchEmulator, type BenchParams } from "./harness.js";
 import { renderMarkdown } from "./markdown.js";
+import { formatPreview, runPreviewBench } from "./preview.js";
 import { NOOP_ORG, runNoop } from "./noop.js";
 import { operatorOrgs, runOperatorScale } from "./operator-scale.js";
 import {
@@ -40,7 +41,7 @@ export const PARAMS: BenchParams = {
   operatorObjects: 200,
 };
 
-const SECTIONS = ["throughput", "whatif", "noop", "rollback", "operator"] as const;
+const SECTIONS = ["throughput", "whatif", "noop", "rollback", "operator", "preview"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -106,6 +107,10 @@ async function runSections(emu: BenchEmulator, only: Set<Section>, r: BenchResul
   if (only.has("operator")) {
     r.operator = await runOperatorScale(emu, p);
     print(formatOperator(r.operator));
+  }
+  if (only.has("preview")) {
+    r.preview = await runPreviewBench();
+    print(formatPreview(r.preview));
   }
 }
 

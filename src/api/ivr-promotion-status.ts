@@ -40,6 +40,20 @@ export const PlanCountsSchema = z
 /** Plan counts. */
 export type PlanCounts = z.infer<typeof PlanCountsSchema>;
 
+/** One flow of a pending plan, for the approver. */
+export const PendingFlowSchema = z
+  .object({
+    flow: z.string().max(512).describe("TYPE/name of the flow."),
+    action: z.string().max(16).describe("What apply will do: create, update, drifted (put back) or prune."),
+    summary: z
+      .string()
+      .max(512)
+      .describe(
+        "What changes in it since the last applied revision, e.g. '+ choice Callbacks in Main Menu; ~ setting initialGreeting'.",
+      ),
+  })
+  .describe("A flow the pending plan writes.");
+
 /** A plan waiting for approval. */
 export const PendingPlanSchema = z
   .object({
@@ -48,6 +62,18 @@ export const PendingPlanSchema = z
       .string()
       .describe("Hash of everything the plan writes; approve by setting the approved-plan annotation to it."),
     summary: PlanCountsSchema,
+    flows: z
+      .array(PendingFlowSchema)
+      .max(50)
+      .optional()
+      .describe(
+        "The flows the plan writes (at most 50), each with what changes in it since the last applied revision.",
+      ),
+    preview: z
+      .string()
+      .max(253)
+      .optional()
+      .describe("ConfigMap (same namespace) holding the full preview, masked: data['preview.md']."),
   })
   .describe("The plan held for approval (spec.approval.required); cleared once applied or superseded.");
 /** A pending plan. */

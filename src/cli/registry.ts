@@ -12,4 +12,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   apply: async () => (await import("./apply.js")).applyCommand,
   demo: async () => (await import("./demo.js")).demoCommand,
   export: async () => (await import("./export.js")).exportCommand,
+  diff: async () => (await import("./diff.js")).diffCommand,
 };

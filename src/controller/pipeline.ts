@@ -16,6 +16,8 @@ import { DEPENDENCY_REQUEUE_MS, unreadyDependency } from "./steps/dependencies.j
 import { renderFlowSet } from "./steps/render.js";
 import { stalledBefore } from "./stall-gate.js";
 import { fetchSource } from "./steps/source.js";
+import { holdWithPreview } from "./steps/preview.js";
+import type { GitCheckout } from "../source/index.js";
 import { targetLockKey } from "./target-lock.js";
 import {
   beginVerification,
@@ -173,12 +175,32 @@ export async function runPipeline(
       AbortSignal.any([signal, deadline]),
     );
     if (result.drifted && result.drifted.length > 0) await reportDrift(ctx, obj, result.drifted);
+    const { heldPlan, ...finished } = result;
+    const pending = draft.next.pendingPlan;
+    if (heldPlan && pending) {
+      const shown = obj.status?.pendingPlan;
+      // Previewed already for this very plan: keep it (a held plan is re-planned on every requeue).
+      if (shown?.planHash === heldPlan.hash && shown.preview !== undefined) {
+        Object.assign(pending, { flows: shown.flows, preview: shown.preview });
+      } else {
+        await holdWithPreview({
+          apis: ctx.tenantApis.of(obj),
+          obj,
+          plan: heldPlan,
+          pending,
+          checkout,
+          previous: () => appliedCheckout(ctx, obj, secrets),
+          knownSecrets: secrets.known,
+          logger,
+        });
+      }
+    }
     const begun =
-      verify && result.outcome.state === "Ready"
-        ? beginVerification(obj, draft, result, rev, ctx.now(), ctx.metrics)
+      verify && finished.outcome.state === "Ready"
+        ? beginVerification(obj, draft, finished, rev, ctx.now(), ctx.metrics)
         : undefined;
-    if (begun) return { kind: "done", ...result, ...begun, revision };
-    return { kind: "done", ...result, requeueAfterMs: requeueAfter(result.outcome, spec), revision };
+    if (begun) return { kind: "done", ...finished, ...begun, revision };
+    return { kind: "done", ...finished, requeueAfterMs: requeueAfter(finished.outcome, spec), revision };
   } catch (err) {
     if (err instanceof OutsideChangeWindowError) {
       const held = heldOutcome(err, spec, draft, ctx.now(), ctx.metrics, refOf(obj));
@@ -272,6 +294,21 @@ async function renderRevision(
   const spec = { ...obj.spec, source: { ...obj.spec.source, ref: { commit: sha } } };
   const checkout = await fetchSource(ctx.source, spec, secrets);
   return (await renderFlowSet(checkout.dir, spec, secrets)).desired;
+}
+
+/** The checkout of `status.lastAppliedRevision`'s commit, for the approval preview; undefined before any apply. */
+async function appliedCheckout(
+  ctx: ReconcilerContext,
+  obj: IvrPromotion,
+  secrets: SecretReader,
+): Promise<GitCheckout | undefined> {
+  const sha = /sha1:([0-9a-f]{40})$/.exec(obj.status?.lastAppliedRevision ?? "")?.[1];
+  if (!sha) return undefined;
+  return fetchSource(
+    ctx.source,
+    { ...obj.spec, source: { ...obj.spec.source, ref: { commit: sha } } },
+    secrets,
+  );
 }
 
 /** Drift is reported as drift (a Warning Event and a metric), even though it was put back. */

@@ -19,6 +19,7 @@ export {
   type FlowSetTree,
   type ReadLimits,
 } from "./read-flow-set.js";
+export { openLocalRepo, type LocalRepo } from "./local-revisions.js";
 export {
   DEFAULT_FETCH_LIMITS,
   GitLimitError,

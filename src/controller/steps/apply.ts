@@ -34,6 +34,8 @@ export interface ApplyStepResult {
   drifted?: Array<{ flow: string; detail: string }>;
   /** The flows this apply wrote, with the version each now publishes and the one it replaced. */
   promoted?: Array<{ type: string; name: string; id: string; version: string; previousVersion?: string }>;
+  /** The plan held for approval, when the outcome is AwaitingApproval (the preview step shows it). */
+  heldPlan?: Plan;
 }
 
 /** "2 created, 1 updated, 5 unchanged" (drift corrections count as updates, as in the CLI). */
@@ -174,7 +176,11 @@ function awaitApproval(input: ApplyStepInput, plan: Plan): ApplyStepResult {
   };
   // The STATUS column stays short: the full hash to approve is status.pendingPlan.planHash.
   const message = `Plan ${shortPlanHash(plan.hash)} for ${shortRevision(plan.revision)} awaits approval (${summaryText(plan.summary)})`;
-  return { outcome: { state: "Waiting", reason: Reason.AwaitingApproval, message }, written: 0 };
+  return {
+    outcome: { state: "Waiting", reason: Reason.AwaitingApproval, message },
+    written: 0,
+    heldPlan: plan,
+  };
 }
 
 function record(

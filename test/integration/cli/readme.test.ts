@@ -25,6 +25,7 @@ export function readmeCliCommands(readme: string): string[] {
 /** What each command of the block must do: exit code and a piece of its stdout. */
 const EXPECTED: Array<{ starts: string; code: number; out: RegExp }> = [
   { starts: "npx ivr-promoter lint ", code: 0, out: /0 errors, 0 warnings; 7 flows in 3 levels/ },
+  { starts: "npx ivr-promoter diff ", code: 0, out: /No changes\.\n$/ },
   { starts: "npx ivr-promoter emulator ", code: -1, out: /listening on http:\/\/127\.0\.0\.1:8787/ },
   { starts: "export GENESYS_CLIENT_SECRET=", code: -1, out: /^$/ },
   { starts: "npx ivr-promoter plan ", code: 1, out: /7 to create, 0 to update/ },
