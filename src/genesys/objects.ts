@@ -21,6 +21,8 @@ export const OBJECT_ROUTES: Readonly<Record<Exclude<ReferenceKind, "flow">, stri
   language: "/api/v2/routing/languages",
   user: "/api/v2/users",
   group: "/api/v2/groups",
+  // SDK AuthorizationApi getAuthorizationDivisions: `name` is a "search term", paged by pageNumber.
+  division: "/api/v2/authorization/divisions",
 };
 
 /** Users and groups are found through their search endpoints (their listings have no name filter). */
