@@ -44,7 +44,7 @@ describe("the import job's own reference resolver", () => {
 
   it("fails the job on a FindQueueById literal id (which the extractor now reports too, by id)", async () => {
     const yaml = flowYaml("Unknown queue id", `FindQueueById("${QUEUE_ID}")`);
-    expect(parseArchyFlow(yaml).references).toEqual([
+    expect(parseArchyFlow(yaml).references.filter((r) => r.kind !== "division")).toEqual([
       expect.objectContaining({ byId: true, name: QUEUE_ID }),
     ]);
     const done = await importYaml(emu.url, token, yaml);
@@ -56,18 +56,35 @@ describe("the import job's own reference resolver", () => {
     ]);
   });
 
-  it.each([["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"]])(
-    "fails the job on %s the extractor does not know",
-    async (_what, expression, named) => {
-      const yaml = flowYaml(`Unknown ref ${named}`, expression);
-      expect(parseArchyFlow(yaml).references).toEqual([]); // the promoter would not have warned
-      const done = await importYaml(emu.url, token, yaml);
-      expect(done.status).toBe("Failure");
-      expect(done.messages?.map((m) => m.text)).toEqual([
-        expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
-      ]);
-    },
-  );
+  it.each([
+    ["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"],
+    ["a FindScheduleById literal id", `FindScheduleById("${QUEUE_ID}")`, `schedule with id '${QUEUE_ID}'`],
+  ])("fails the job on %s the extractor does not know", async (_what, expression, named) => {
+    const yaml = flowYaml(`Unknown ref ${named}`, expression);
+    // The promoter would not have warned (its only reference is the flow's division, Home).
+    expect(parseArchyFlow(yaml).references.map((r) => r.kind)).toEqual(["division"]);
+    const done = await importYaml(emu.url, token, yaml);
+    expect(done.status).toBe("Failure");
+    expect(done.messages?.map((m) => m.text)).toEqual([
+      expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
+    ]);
+  });
+
+  it("fails the job on a division the org does not have, and publishes into one it has", async () => {
+    const yaml = flowYaml("In a division", "ToQueue(NOT_SET)").replace(
+      "division: Home",
+      "division: Outsourcers",
+    );
+    const done = await importYaml(emu.url, token, yaml);
+    expect(done.status).toBe("Failure");
+    expect(done.messages?.map((m) => m.text)).toEqual([
+      expect.stringContaining(
+        "Unable to resolve the division 'Outsourcers' referenced at inboundCall.division",
+      ),
+    ]);
+    await emu.admin.addObjects("dev", { divisions: [{ name: "Outsourcers" }] });
+    expect(await importYaml(emu.url, token, yaml)).toMatchObject({ status: "Success" });
+  });
 
   it("publishes once the object with that id exists in the org", async () => {
     await emu.admin.addObjects("dev", { queues: [{ id: QUEUE_ID, name: "By Id" }] });
