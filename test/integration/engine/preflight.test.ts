@@ -3,7 +3,7 @@ import { PreflightFailedError } from "../../../src/engine/errors.js";
 import { promote } from "../../../src/engine/promote.js";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
 import { PROD_CLIENT, inboundCallYaml, twoOrgSeed } from "../../helpers/seeds.js";
-import { clientFor, desiredOf, request } from "./fixture.js";
+import { SAMPLE_VALUES, clientFor, desiredOf, request } from "./fixture.js";
 
 const QUEUE_ID = "0d5a2c77-3f0e-4b8e-9a51-6e4b8f2c1a90";
 const TWIN_IDS = ["7c1f6a52-0b7e-4f3a-8a0e-3b9d2e5c4f11", "7c1f6a52-0b7e-4f3a-8a0e-3b9d2e5c4f22"];
@@ -48,7 +48,9 @@ async function writes(): Promise<unknown[]> {
 
 async function preflightFailure(files: Record<string, string>, values: Record<string, string>) {
   const client = clientFor(emulator, PROD_CLIENT);
-  const error = await promote(client, request(desiredOf(files, values), [])).catch((e: unknown) => e);
+  const error = await promote(client, request(desiredOf(files, { ...SAMPLE_VALUES, ...values }), [])).catch(
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(PreflightFailedError);
   return (error as PreflightFailedError).findings;
 }
@@ -102,8 +104,8 @@ describe("preflight against the emulator", () => {
 
     await emulator.admin.addObjects("prod", { queues: [{ id: QUEUE_ID, name: "Callbacks" }] });
     const client = clientFor(emulator, PROD_CLIENT);
-    const result = await promote(client, request(desiredOf(files, { callback_queue_id: QUEUE_ID }), []));
-    expect(result).toBeDefined();
+    const values: Record<string, string> = { ...SAMPLE_VALUES, callback_queue_id: QUEUE_ID };
+    await promote(client, request(desiredOf(files, { ...SAMPLE_VALUES, ...values }), []));
     const org = await emulator.admin.org("prod");
     expect(org.flows.map((f) => [f.name, f.publishedVersion !== undefined])).toEqual([["Callback", true]]);
   });
