@@ -205,8 +205,9 @@ function unusedKeyFindings(input: FlowSetInput, used: ReadonlySet<string>): Find
 
 /** `${key}` (Terraform templatefile()) in a repository that does not substitute it: literal text otherwise. */
 function templatePlaceholderFindings(path: string, text: string): Finding[] {
+  // `$${x}` is not a placeholder in any syntax: escaped for templatefile(), literal text without it.
   return scanPlaceholders(text, ["${key}"])
-    .filter((p) => p.context !== "comment" && p.key !== undefined)
+    .filter((p) => p.context !== "comment" && p.key !== undefined && !p.escaped)
     .map((p) => ({
       severity: "error" as const,
       code: "UnresolvedPlaceholder" as const,
