@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArchyFlow } from "../../../src/flowset/archy.js";
-import { getToken, importYaml, startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
+import {
+  apiCaller,
+  getToken,
+  importYaml,
+  startTestEmulator,
+  type TestEmulator,
+} from "../../helpers/emulator.js";
 import { DEV_CLIENT, twoOrgSeed } from "../../helpers/seeds.js";
 
 const QUEUE_ID = "6f0c3c1e-8a7b-4d55-9b7e-2b1a4f0e9d11";
@@ -82,8 +88,23 @@ describe("the import job's own reference resolver", () => {
         "Unable to resolve the division 'Outsourcers' referenced at inboundCall.division",
       ),
     ]);
-    await emu.admin.addObjects("dev", { divisions: [{ name: "Outsourcers" }] });
-    expect(await importYaml(emu.url, token, yaml)).toMatchObject({ status: "Success" });
+    const [added] = await emu.admin.addObjects("dev", { divisions: [{ name: "Outsourcers" }] });
+    const done2 = await importYaml(emu.url, token, yaml);
+    expect(done2).toMatchObject({ status: "Success" });
+    // The flow now lives in that division, and the flow listing's divisionId filter says so.
+    const api = apiCaller(emu.url, token);
+    const flow = await api("GET", `/api/v2/flows/${done2.flow?.id ?? ""}`);
+    expect(flow.body).toMatchObject({
+      division: {
+        id: added?.id,
+        name: "Outsourcers",
+        selfUri: `/api/v2/authorization/divisions/${added?.id}`,
+      },
+    });
+    const inIt = await api("GET", `/api/v2/flows?divisionId=${added?.id ?? ""}`);
+    expect((inIt.body as { entities: Array<{ name: string }> }).entities.map((f) => f.name)).toEqual([
+      "In a division",
+    ]);
   });
 
   it("publishes once the object with that id exists in the org", async () => {
