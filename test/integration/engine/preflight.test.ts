@@ -60,7 +60,7 @@ describe("preflight against the emulator", () => {
     await emulator.admin.addObjects("prod", {
       queues: TWIN_IDS.map((id) => ({ id, name: "Twins" })),
     });
-    // The server's loose filter also returns "Twins Overflow"; only exact names are candidates.
+    // Only objects of that exact name are candidates, not "Twins Overflow".
     await emulator.admin.addObjects("prod", { queues: [{ name: "Twins Overflow" }] });
     const findings = await preflightFailure(
       { "flows/main.yaml": inboundCallYaml("Main", { queue: "{{queue}}" }) },
