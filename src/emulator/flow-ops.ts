@@ -228,6 +228,23 @@ export function publish(
   if (org.faults.pessimisticPublish(flow.name)) return startPessimisticPublish(org, flow, version, p);
   if (version === flow.draft) commitDraft(flow, now);
   markPublished(flow, version, p, now);
+  const { op, started } = startPublishOperation(flow, p);
+  org.scheduler.after(org.jobDurationMs, () => {
+    op.complete = true;
+    op.actionStatus = "SUCCESS";
+    flow.publishing = false;
+  });
+  return started;
+}
+
+/**
+ * A STARTED publish Operation, made the flow's `currentOperation` (the flow is publishing until the
+ * caller completes it). `started` is the snapshot answered to the caller, `op` the live record.
+ */
+function startPublishOperation(
+  flow: FlowRecord,
+  p: Principal,
+): { op: OperationRecord; started: OperationRecord } {
   const op: OperationRecord = {
     id: randomUUID(),
     complete: false,
@@ -235,15 +252,9 @@ export function publish(
     actionName: "PUBLISH",
     actionStatus: "STARTED",
   };
-  const started = { ...op };
   flow.currentOperation = op;
   flow.publishing = true;
-  org.scheduler.after(org.jobDurationMs, () => {
-    op.complete = true;
-    op.actionStatus = "SUCCESS";
-    flow.publishing = false;
-  });
-  return started;
+  return { op, started: { ...op } };
 }
 
 /**
@@ -258,16 +269,7 @@ function startPessimisticPublish(
   version: FlowVersionRecord,
   p: Principal,
 ): OperationRecord {
-  const op: OperationRecord = {
-    id: randomUUID(),
-    complete: false,
-    client: p,
-    actionName: "PUBLISH",
-    actionStatus: "STARTED",
-  };
-  const started = { ...op };
-  flow.currentOperation = op;
-  flow.publishing = true;
+  const { op, started } = startPublishOperation(flow, p);
   // Decided now, so the count is spent by the publish it was meant for even if more follow.
   const failure = org.faults.takePublishFailure(flow.name);
   org.scheduler.after(org.faults.current.publishDelayMs ?? org.jobDurationMs, () => {

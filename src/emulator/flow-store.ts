@@ -62,6 +62,8 @@ export interface FlowRecord {
   currentOperation?: OperationRecord;
   /** Set while a publish operation is still running (409 operation.already.in.progress). */
   publishing?: boolean;
+  /** The division the flow's `division:` named when it was last imported; unset = the Home division. */
+  divisionId?: string;
   dateCreated: number;
   /** Every change of the published version (null: unpublished), oldest first; the traffic model reads it. */
   publications?: Array<{ version: string | null; at: number }>;

@@ -44,16 +44,19 @@ export function versionJson(flow: FlowRecord, v: FlowVersionRecord): Record<stri
   return out;
 }
 
+/** The flow's division as a Flow document carries it (`{id, name, selfUri}`). */
+function divisionOf(org: OrgState, flow: FlowRecord): Record<string, string> {
+  const id = flow.divisionId ?? org.homeDivisionId;
+  const name = org.objects.get(id)?.name ?? "Home";
+  return { id, name, selfUri: `/api/v2/authorization/divisions/${id}` };
+}
+
 /** The Flow document (genesys-api.md §2.5), UPPERCASE type. */
 export function flowJson(org: OrgState, flow: FlowRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: flow.id,
     name: flow.name,
-    division: {
-      id: org.homeDivisionId,
-      name: "Home",
-      selfUri: `/api/v2/authorization/divisions/${org.homeDivisionId}`,
-    },
+    division: divisionOf(org, flow),
   };
   if (flow.description !== undefined) out.description = flow.description;
   out.type = flow.type;

@@ -91,6 +91,10 @@ export function importFlow(
     return { ok: false, messages: missing.map((ref) => missingMessage(org, ref, opts)) };
 
   const flow = existing ?? org.flows.create(name, apiType, undefined, now);
+  // The flow moves into the division its file names (resolved above, so it exists).
+  const division = parsed.references.find((r) => r.kind === "division");
+  const divisionId = division ? org.objects.find("division", division.name)?.id : undefined;
+  if (divisionId !== undefined) flow.divisionId = divisionId;
   const description = descriptionOf(yaml, parsed.archyType);
   if (description !== undefined) flow.description = description;
   flow.draft = undefined;

@@ -129,6 +129,15 @@ export const KINDS: readonly KindInfo[] = [
     label: "group",
     searchPath: "/api/v2/groups/search",
   },
+  {
+    kind: "division",
+    seedKey: "divisions",
+    // SDK AuthorizationApi.js getAuthorizationDivisions: pageSize/pageNumber, `name` "Search term to
+    // filter by division name"; every org has its Home division (homeDivision: true).
+    path: "/api/v2/authorization/divisions",
+    dependencyType: "DIVISION",
+    label: "division",
+  },
 ];
 
 const BY_KIND = new Map(KINDS.map((k) => [k.kind as string, k]));

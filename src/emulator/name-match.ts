@@ -7,7 +7,8 @@ import type { ObjectKind } from "./kinds.js";
  * - data actions: "Filter by partial or complete action name";
  * - skills: "Filter for results that start with this value";
  * - data tables: "The wildcard character * is supported within the filter. Matches are case-insensitive.";
- * - users and groups: no `name` parameter at all (the server ignores it; search endpoints exist).
+ * - users and groups: no `name` parameter at all (the server ignores it; search endpoints exist);
+ * - divisions: "Search term to filter by division name" (taken as part of the name, any case).
  * Other kinds are treated as an exact, case-insensitive match (their exact semantics are unconfirmed).
  * The loose forms matter: a client must re-filter exactly and cope with several hits.
  */
@@ -20,6 +21,8 @@ const MATCH_OF: Partial<Record<ObjectKind, NameMatch>> = {
   dataTable: "wildcards",
   user: "ignored",
   group: "ignored",
+  // "Search term to filter by division name": a search term matches part of the name.
+  division: "contains",
 };
 
 /** The name-filter semantics of `kind`'s list endpoint. */

@@ -107,6 +107,11 @@ export class ObjectStore {
 export function objectEntity(info: KindInfo, o: ObjectRecord): Record<string, unknown> {
   const entity: Record<string, unknown> = { ...o.extra, id: o.id, name: o.name };
   if (o.category !== undefined) entity.category = o.category;
+  if (info.kind === "division") {
+    // SDK AuthzDivision: `description` is required, `homeDivision` marks the org's default one.
+    entity.description = typeof o.extra.description === "string" ? o.extra.description : "";
+    entity.homeDivision = o.extra.homeDivision === true;
+  }
   entity.selfUri = `${info.path}/${o.id}`;
   return entity;
 }

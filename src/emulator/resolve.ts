@@ -46,8 +46,10 @@ export function resolveAll(
   for (const ref of refs) {
     if (ref.name.startsWith("PromptSystem.")) continue;
     const hit = resolveReference(org, ref);
-    if (hit) resolved.push(hit);
-    else missing.push(ref);
+    if (!hit) missing.push(ref);
+    // A flow's division must exist, but it is where the flow lives, not something it consumes:
+    // dependency tracking does not list it.
+    else if (ref.kind !== "division") resolved.push(hit);
   }
   return { resolved, missing };
 }

@@ -122,6 +122,8 @@ export const ObjectsSchema = z.strictObject({
   languages: z.array(NamedObjectSchema).optional(),
   users: z.array(NamedObjectSchema).optional(),
   groups: z.array(NamedObjectSchema).optional(),
+  /** Divisions besides the Home division every org has. */
+  divisions: z.array(NamedObjectSchema).optional(),
 });
 /** Org objects to add. */
 export type SeedObjects = z.infer<typeof ObjectsSchema>;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import { FaultInjector } from "./faults.js";
 import { FlowStore, type Principal } from "./flow-store.js";
+import { kindInfo } from "./kinds.js";
 import { ObjectStore } from "./object-store.js";
 import type { RateLimit } from "./rate-limit.js";
 import { Scheduler } from "./scheduler.js";
@@ -109,6 +110,15 @@ export class OrgState {
     this.baseRateLimit = seed.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.baseJobDurationMs = seed.jobDurationMs ?? DEFAULT_JOB_DURATION_MS;
     // Seed faults are applied by the caller once seed flows are published (a seed may fail its own flows' later jobs).
+    // Every real org has a Home division (homeDivision: true); flows name it `division: Home`.
+    const divisions = kindInfo("division");
+    if (divisions)
+      this.objects.add(divisions, {
+        id: this.homeDivisionId,
+        name: "Home",
+        description: "Home Division",
+        homeDivision: true,
+      });
     this.objects.addAll(seed);
     this.build = {
       buildId: randomUUID(),

@@ -35,6 +35,13 @@ export interface GenesysPort {
   unlockFlow(id: string): Promise<unknown>;
   deleteFlow(id: string): Promise<void>;
   findObjects(kind: FlowReference["kind"], name: string, opts?: { category?: string }): Promise<unknown[]>;
+  /**
+   * The one object of `kind` named exactly `name`; undefined when none. Several matches reject with an
+   * error whose `code` is `AmbiguousObject` and whose `matches` are the candidates (id, name).
+   */
+  findObject(kind: FlowReference["kind"], name: string, opts?: { category?: string }): Promise<unknown>;
+  /** The object of `kind` with `id`; undefined when the org has none. */
+  getObjectById(kind: Exclude<FlowReference["kind"], "flow">, id: string): Promise<unknown>;
 }
 
 /** The fields of a flow the engine reads. */

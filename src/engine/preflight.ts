@@ -1,4 +1,5 @@
 import type { FlowReference } from "../flowset/types.js";
+import { AmbiguousObjectError } from "../genesys/objects.js";
 import { PreflightFailedError, type PreflightFinding } from "./errors.js";
 import { isWrite, type DesiredFlow, type ObservedFlow, type Plan } from "./model.js";
 import type { GenesysPort, PortFlow } from "./port.js";
@@ -25,16 +26,18 @@ export interface PreflightResult {
 }
 
 /**
- * Checks everything before anything is written: every by-name reference of every flow resolves in the
- * target org (or is a flow of the same set), and no flow to be written is locked by someone else
- * (unless the policy is ForceUnlock). Every finding of every flow is reported together.
+ * Checks everything before anything is written: every by-name reference of every flow resolves to
+ * exactly one object in the target org (or is a flow of the same set; several objects of that exact name
+ * are an AmbiguousReference naming every candidate, never a silent pick), every literal id of a lookup
+ * by id (`FindQueueById("…")`) names an object of that kind there, and no flow to be written is locked
+ * by someone else (unless the policy is ForceUnlock). Every finding of every flow is reported together.
  */
 export async function preflight(client: GenesysPort, input: PreflightInput): Promise<PreflightResult> {
   const findings: PreflightFinding[] = [];
   const warnings: PreflightFinding[] = [];
   const forceUnlock = new Set<string>();
   const observedByName = groupByName(input.observed);
-  const lookups = new Map<string, Promise<boolean>>();
+  const lookups = new Map<string, Promise<Lookup>>();
   const flowLookups = new Map<string, Promise<PortFlow[]>>();
   const checks: Array<Promise<void>> = [];
   const limit = limiter(input.concurrency ?? 4);
@@ -43,11 +46,12 @@ export async function preflight(client: GenesysPort, input: PreflightInput): Pro
     for (const ref of flow.external) {
       checks.push(
         (async () => {
-          const exists =
+          const found: Lookup =
             ref.kind === "flow"
-              ? await flowExists(client, ref, observedByName, flowLookups, limit)
-              : await objectExists(client, ref, lookups, limit);
-          if (!exists) findings.push(missing(flow, ref));
+              ? { found: await flowExists(client, ref, observedByName, flowLookups, limit) }
+              : await lookUpObject(client, ref, lookups, limit);
+          if ("candidates" in found) findings.push(ambiguous(flow, ref, found.candidates));
+          else if (!found.found) findings.push(missing(flow, ref));
         })(),
       );
     }
@@ -89,19 +93,42 @@ export async function preflight(client: GenesysPort, input: PreflightInput): Pro
   return { forceUnlock, warnings };
 }
 
+/** What the org holds for one reference: found or not, or several objects of that exact name. */
+type Lookup = { found: boolean } | { candidates: Array<{ id: string; name: string }> };
+
+function describe(ref: FlowReference): string {
+  if (ref.kind === "dataAction") return `data action '${ref.category ?? "?"} / ${ref.name}'`;
+  if (ref.kind === "flow") return `flow '${ref.name}'${ref.flowType ? ` (${ref.flowType})` : ""}`;
+  return ref.byId ? `${ref.kind} with id '${ref.name}'` : `${ref.kind} '${ref.name}'`;
+}
+
+function where(flow: DesiredFlow, ref: FlowReference): string {
+  return `${flow.file}${ref.line ? `:${ref.line}` : ""}, ${ref.path}`;
+}
+
 function missing(flow: DesiredFlow, ref: FlowReference): PreflightFinding {
-  const what =
-    ref.kind === "dataAction"
-      ? `data action '${ref.category ?? "?"} / ${ref.name}'`
-      : ref.kind === "flow"
-        ? `flow '${ref.name}'${ref.flowType ? ` (${ref.flowType})` : ""}`
-        : `${ref.kind} '${ref.name}'`;
-  const where = `${flow.file}${ref.line ? `:${ref.line}` : ""}`;
   return {
     flow: flow.key,
     file: flow.file,
     code: "ReferenceNotFound",
-    message: `${what} not found in the target org (referenced at ${where}, ${ref.path})`,
+    message: `${describe(ref)} not found in the target org (referenced at ${where(flow, ref)})`,
+  };
+}
+
+/** Several objects carry the name: Architect would bind one of them, so we refuse to guess. */
+function ambiguous(
+  flow: DesiredFlow,
+  ref: FlowReference,
+  candidates: ReadonlyArray<{ id: string; name: string }>,
+): PreflightFinding {
+  const ids = candidates.map((c) => c.id).join(", ");
+  return {
+    flow: flow.key,
+    file: flow.file,
+    code: "AmbiguousReference",
+    message:
+      `${describe(ref)} matches ${candidates.length} objects in the target org (ids ${ids}); ` +
+      `rename all but one (referenced at ${where(flow, ref)})`,
   };
 }
 
@@ -130,20 +157,33 @@ async function flowExists(
   return (await found).some(matches);
 }
 
-async function objectExists(
+async function lookUpObject(
   client: GenesysPort,
   ref: FlowReference,
-  lookups: Map<string, Promise<boolean>>,
+  lookups: Map<string, Promise<Lookup>>,
   limit: Limit,
-): Promise<boolean> {
-  const key = `${ref.kind}\u0000${ref.category ?? ""}\u0000${ref.name}`;
+): Promise<Lookup> {
+  const key = [ref.kind, ref.byId ? "id" : "", ref.category ?? "", ref.name].join("\u0000");
   let found = lookups.get(key);
   if (!found) {
-    const opts = ref.category === undefined ? undefined : { category: ref.category };
-    found = limit(async () => (await client.findObjects(ref.kind, ref.name, opts)).length > 0);
+    found = limit(() => objectLookup(client, ref));
     lookups.set(key, found);
   }
   return found;
+}
+
+async function objectLookup(client: GenesysPort, ref: FlowReference): Promise<Lookup> {
+  if (ref.kind === "flow") return { found: false };
+  // A literal id (`FindQueueById("…")`) must name an object of that kind in this org.
+  if (ref.byId) return { found: (await client.getObjectById(ref.kind, ref.name)) !== undefined };
+  const opts = ref.category === undefined ? undefined : { category: ref.category };
+  try {
+    return { found: (await client.findObject(ref.kind, ref.name, opts)) !== undefined };
+  } catch (err) {
+    if (err instanceof AmbiguousObjectError)
+      return { candidates: err.matches.map((m) => ({ id: m.id, name: m.name })) };
+    throw err;
+  }
 }
 
 type Limit = <T>(task: () => Promise<T>) => Promise<T>;

@@ -19,6 +19,29 @@ function expressionBefore(line: string, column: number): { text: string; yamlDou
   return { text: m[2] ?? "", yamlDouble: m[1] === '"' };
 }
 
+const BLOCK_HEADER = /[|>][-+0-9]*\s*(#.*)?$/;
+const EXP_BLOCK_HEADER = /(?:^|[\s{,])exp:\s*[|>][-+0-9]*\s*(#.*)?$/;
+
+/**
+ * The expression text before a placeholder inside a block scalar (`exp: |` or `exp: >`): the block's
+ * lines up to the placeholder. Undefined when the block is not the value of an `exp:` key. Quotes in
+ * a block scalar are written as is, and folding (`>`) only turns line breaks into spaces.
+ */
+function blockExpressionBefore(lines: readonly string[], line: number, column: number): string | undefined {
+  const indentOf = (l: string): number => l.length - l.trimStart().length;
+  const here = lines[line - 1] ?? "";
+  let minIndent = indentOf(here);
+  for (let j = line - 2; j >= 0; j--) {
+    const l = lines[j] ?? "";
+    if (l.trim() === "" || indentOf(l) >= minIndent) continue;
+    if (EXP_BLOCK_HEADER.test(l))
+      return [...lines.slice(j + 1, line - 1), here.slice(0, column - 1)].join("\n");
+    if (BLOCK_HEADER.test(l)) return undefined; // the block of another key
+    minIndent = indentOf(l); // a less indented line of the same block
+  }
+  return undefined;
+}
+
 /** True when an odd number of expression `"` precede: the placeholder is inside a string literal. */
 function insideStringLiteral(expr: string, yamlDouble: boolean): boolean {
   // In a YAML double-quoted scalar the expression's quotes are written \" ; elsewhere as is.
@@ -26,7 +49,13 @@ function insideStringLiteral(expr: string, yamlDouble: boolean): boolean {
   return (quotes?.length ?? 0) % 2 === 1;
 }
 
-/** Errors for values with `"` or `\` that land inside an expression string literal. */
+const blockOrUndefined = (text: string | undefined): { text: string; yamlDouble: boolean } | undefined =>
+  text === undefined ? undefined : { text, yamlDouble: false };
+
+/**
+ * Errors for values with `"` or `\` that land inside an expression string literal, whether the
+ * expression is a quoted or plain `exp:` value or an `exp: |` / `exp: >` block scalar.
+ */
 export function expressionValueFindings(
   text: string,
   placeholders: readonly Placeholder[],
@@ -36,10 +65,13 @@ export function expressionValueFindings(
   const lines = text.split("\n");
   const findings: Finding[] = [];
   for (const p of placeholders) {
-    if (p.key === undefined || p.context === "comment" || p.context === "block") continue;
+    if (p.key === undefined || p.context === "comment") continue;
     const value = values[p.key];
     if (value === undefined || !/["\\]/.test(value)) continue;
-    const expr = expressionBefore(lines[p.line - 1] ?? "", p.column);
+    const expr =
+      p.context === "block"
+        ? blockOrUndefined(blockExpressionBefore(lines, p.line, p.column))
+        : expressionBefore(lines[p.line - 1] ?? "", p.column);
     if (!expr || !insideStringLiteral(expr.text, expr.yamlDouble)) continue;
     findings.push({
       severity: "error",

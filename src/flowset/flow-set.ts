@@ -14,6 +14,7 @@ import { expressionValueFindings } from "./expression-values.js";
 import { scanPlaceholders, type PlaceholderSyntax } from "./placeholders.js";
 import { renderFlowText, type SubstitutionValues } from "./render.js";
 import type { ArchyFlow } from "./types.js";
+import { environmentGapFindings, type OtherEnvironmentValues } from "./environment-gaps.js";
 
 /**
  * The pure flow-set pipeline: render every file for one environment, parse it, lint it, and order
@@ -47,6 +48,11 @@ export interface FlowSetInput {
    * left unsubstituted is an error: it would reach the org as literal text.
    */
   placeholderSyntax?: readonly PlaceholderSyntax[];
+  /**
+   * What the other environments give each file (layout.ts): keys a file uses that have a value here
+   * but none there are reported, so a per-flow gap shows before someone promotes there.
+   */
+  otherEnvironmentValues?: OtherEnvironmentValues;
   /** Findings the layout already made (files left out, ...); passed through into the set's findings. */
   layoutFindings?: readonly Finding[];
 }
@@ -121,6 +127,18 @@ export function buildFlowSet(input: FlowSetInput): FlowSet {
     }
   }
   findings.push(...unusedKeyFindings(input, usedKeys));
+  if (input.otherEnvironmentValues && input.environment) {
+    findings.push(
+      ...environmentGapFindings({
+        files: input.files,
+        environment: input.environment,
+        values: input.values,
+        fileValues: input.fileValues ?? {},
+        placeholderSyntax: input.placeholderSyntax ?? ["{{key}}"],
+        others: input.otherEnvironmentValues,
+      }),
+    );
+  }
 
   const graphFlows: Array<GraphFlow & { line?: number }> = flows.map((f) => ({
     id: f.path,
@@ -187,8 +205,9 @@ function unusedKeyFindings(input: FlowSetInput, used: ReadonlySet<string>): Find
 
 /** `${key}` (Terraform templatefile()) in a repository that does not substitute it: literal text otherwise. */
 function templatePlaceholderFindings(path: string, text: string): Finding[] {
+  // `$${x}` is not a placeholder in any syntax: escaped for templatefile(), literal text without it.
   return scanPlaceholders(text, ["${key}"])
-    .filter((p) => p.context !== "comment" && p.key !== undefined)
+    .filter((p) => p.context !== "comment" && p.key !== undefined && !p.escaped)
     .map((p) => ({
       severity: "error" as const,
       code: "UnresolvedPlaceholder" as const,

@@ -1,5 +1,6 @@
 import { checkFlowPath, readFlowSet, type FlowSetFile } from "../source/read-flow-set.js";
 import { globToRegExp, matchesAny } from "./glob.js";
+import type { OtherEnvironmentValues } from "./environment-gaps.js";
 import type { Finding } from "./findings.js";
 import { LayoutError, parseLayoutFile } from "./layout-file.js";
 import { flowsFolders, leftOutFinding, leftOutReason, nonYamlFiles, underFolders } from "./layout-report.js";
@@ -52,6 +53,8 @@ export interface RepoLayout {
    * `flows.<key>.environments.<envName>.values` over them; buildFlowSet layers them over `values`.
    */
   fileValues: Record<string, Record<string, string>>;
+  /** Each other environment's keys and per-flow values, for lint of per-environment gaps. */
+  otherEnvironmentValues: OtherEnvironmentValues;
   /** Manifest `placeholderSyntax`: the placeholder syntaxes buildFlowSet substitutes. */
   placeholderSyntax: FlowSetManifest["placeholderSyntax"];
   /** Flow files the manifest marks `skip: true`. */
@@ -118,8 +121,10 @@ export async function loadRepoLayout(
     const own = { ...opts?.values, ...opts?.environments[envName]?.values };
     if (Object.keys(own).length > 0) fileValues[file.path] = stringify(own);
   }
+  const otherEnvironmentValues = otherEnvironmentsOf(environments, envName, files, options);
   const layoutFindings = await leftOutFindings(tree, manifest, skipped, shown);
   return {
+    otherEnvironmentValues,
     files,
     values,
     fileValues,
@@ -131,6 +136,32 @@ export async function loadRepoLayout(
     layoutFindings,
     placeholderSyntax: manifest.placeholderSyntax,
   };
+}
+
+/** Each other environment's keys, and the manifest's per-flow values for it, per flow file. */
+function otherEnvironmentsOf(
+  environments: ReadonlyMap<string, LoadedEnvironment>,
+  envName: string,
+  files: readonly FlowSetFile[],
+  options: ReturnType<typeof resolveFlowOptions>,
+): OtherEnvironmentValues {
+  const keys: Record<string, string[]> = {};
+  const fileValues: Record<string, Record<string, Record<string, string>>> = {};
+  const envOnlyKeys: Record<string, Record<string, string[]>> = {};
+  for (const [name, env] of environments) {
+    if (name === envName) continue;
+    keys[name] = [...Object.keys(env.data.values), ...secretKeysOf(env.data)];
+    fileValues[name] = {};
+    envOnlyKeys[name] = {};
+    for (const file of files) {
+      const opts = options.get(file.path);
+      const only = opts?.environments[name]?.values ?? {};
+      const own = { ...opts?.values, ...only };
+      if (Object.keys(own).length > 0) fileValues[name][file.path] = stringify(own);
+      if (Object.keys(only).length > 0) envOnlyKeys[name][file.path] = Object.keys(only).sort();
+    }
+  }
+  return { keys, fileValues, envOnlyKeys };
 }
 
 async function leftOutFindings(

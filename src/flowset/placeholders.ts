@@ -27,6 +27,11 @@ export interface Placeholder {
   context: PlaceholderContext;
   /** Plain contexts: the placeholder starts the scalar (so the value's first character matters). */
   atScalarStart: boolean;
+  /**
+   * `$${…}`: Terraform templatefile()'s escape for a literal `${…}`. It is no placeholder (`key` is
+   * undefined); where `${key}` is substituted it renders as `${…}`, one `$` dropped.
+   */
+  escaped?: boolean;
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -82,20 +87,26 @@ export function scanPlaceholders(
     const lineStart = offset;
     offset += line.length + 1;
     const push = (start: number, end: number, context: PlaceholderContext, atScalarStart = false): void => {
-      const raw = line.slice(start, end);
       const d = openerAt(line, start);
-      const closed = d !== undefined && raw.length >= d.open.length + d.close.length && raw.endsWith(d.close);
-      const inner = closed ? raw.slice(d.open.length, -d.close.length).trim() : undefined;
-      const key = inner !== undefined && KEY.test(inner) ? inner : undefined;
+      // templatefile() reads `$${` as a literal `${`: the escape starts at the extra `$`.
+      const escaped = d?.open === "${" && start > 0 && line[start - 1] === "$";
+      const from = escaped ? start - 1 : start;
+      const raw = line.slice(from, end);
+      const body = line.slice(start, end);
+      const closed =
+        d !== undefined && body.length >= d.open.length + d.close.length && body.endsWith(d.close);
+      const inner = closed ? body.slice(d.open.length, -d.close.length).trim() : undefined;
+      const key = !escaped && inner !== undefined && KEY.test(inner) ? inner : undefined;
       found.push({
         raw,
         key,
-        start: lineStart + start,
+        start: lineStart + from,
         end: lineStart + end,
         line: index + 1,
-        column: start + 1,
+        column: from + 1,
         context,
         atScalarStart,
+        ...(escaped ? { escaped: true } : {}),
       });
     };
     const closeOf = (from: number): number => {

@@ -134,6 +134,12 @@ function applyRules(walk: Walk, key: string, value: unknown, parent: Position, h
     }
     return;
   }
+  if (key === "division" && parent.keys.length === 0) {
+    // The flow's own division (`inboundCall: {division: Home}`): Archy resolves it by name at publish.
+    const name = scalarText(value);
+    if (name !== undefined) add(walk, { kind: "division", name, line: lineOf(walk, value), path: here.path });
+    return;
+  }
   if (!isMap(value)) return;
   if (key === "lit") return litName(walk, value, parent, here);
   if (key === "findName") return findName(walk, value, parent, here);

@@ -63,6 +63,12 @@ export function renderFlowText(
   let last = 0;
   for (const p of placeholders) {
     if (p.context === "comment") continue;
+    if (p.escaped) {
+      // `$${x}` → literal `${x}`, as templatefile() renders it.
+      out += text.slice(last, p.start) + p.raw.slice(1);
+      last = p.end;
+      continue;
+    }
     if (p.key === undefined) {
       error(
         p,

@@ -20,6 +20,8 @@ export const ReferenceKindSchema = z.enum([
   "language",
   "user",
   "group",
+  /** The flow's own `division:` (a top-level setting, named like any other object). */
+  "division",
 ]);
 export type ReferenceKind = z.infer<typeof ReferenceKindSchema>;
 

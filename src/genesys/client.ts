@@ -231,6 +231,11 @@ export class GenesysClient {
     return analytics.queryFlowAggregates(this.http, query, opts?.signal);
   }
 
+  /** The org object of `kind` with `id`; undefined when the org has none. */
+  getObjectById(kind: Exclude<ReferenceKind, "flow">, id: string): Promise<OrgObject | undefined> {
+    return objects.getObjectById(this.http, kind, id);
+  }
+
   /** The org of this client's credentials. */
   organization(): Promise<Organization> {
     return objects.organization(this.http);

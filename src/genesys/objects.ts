@@ -1,9 +1,9 @@
 import { PromoterError } from "../errors.js";
 import type { ReferenceKind } from "../flowset/types.js";
 import { listFlows } from "./flows.js";
-import type { GenesysHttp } from "./http.js";
+import { parseBody, type ApiRequest, type GenesysHttp } from "./http.js";
 import { listByCursor, listByName, searchByName, SMALL_PAGE_SIZE } from "./object-lookups.js";
-import { OrganizationSchema, type OrgObject, type Organization } from "./schemas.js";
+import { OrgObjectSchema, OrganizationSchema, type OrgObject, type Organization } from "./schemas.js";
 
 /** List endpoints of the objects flows refer to by name (CONTRACTS §2). */
 export const OBJECT_ROUTES: Readonly<Record<Exclude<ReferenceKind, "flow">, string>> = {
@@ -21,6 +21,8 @@ export const OBJECT_ROUTES: Readonly<Record<Exclude<ReferenceKind, "flow">, stri
   language: "/api/v2/routing/languages",
   user: "/api/v2/users",
   group: "/api/v2/groups",
+  // SDK AuthorizationApi getAuthorizationDivisions: `name` is a "search term", paged by pageNumber.
+  division: "/api/v2/authorization/divisions",
 };
 
 /** Users and groups are found through their search endpoints (their listings have no name filter). */
@@ -95,6 +97,26 @@ export async function findObject(
   const found = await findObjects(http, kind, name, opts);
   if (found.length > 1) throw new AmbiguousObjectError(kind, name, found);
   return found[0];
+}
+
+/**
+ * The object of `kind` with `id` (GET <list route>/{id}, e.g. /api/v2/routing/queues/{queueId});
+ * undefined when the org has none (404). Used for ids written as literals (`FindQueueById("…")`).
+ */
+export async function getObjectById(
+  http: GenesysHttp,
+  kind: Exclude<ReferenceKind, "flow">,
+  id: string,
+): Promise<OrgObject | undefined> {
+  const req: ApiRequest = {
+    method: "GET",
+    route: `${OBJECT_ROUTES[kind]}/{id}`,
+    params: { id },
+    accept: [404],
+  };
+  const res = await http.send(req);
+  if (res.status === 404) return undefined;
+  return parseBody(req, res.body, OrgObjectSchema);
 }
 
 /** The org the credentials belong to (GET /api/v2/organizations/me). */

@@ -28,6 +28,7 @@ describe("purecloud-platform-client-v2 against the emulator", () => {
       dev.knowledgeBases = Array.from({ length: 3 }, (_, i) => ({ name: `KB ${i}` }));
       dev.users = [{ name: "Jane Agent" }, { name: "Jane Agent Jr" }];
       dev.groups = [{ name: "Supervisors" }];
+      dev.divisions = [{ name: "Outsourcers" }, { name: "EU Outsourcers", description: "Lisbon" }];
     }
     emu = await startTestEmulator(seed);
     client.setGateway({ host: "127.0.0.1", protocol: "http", port: emu.port });
@@ -168,6 +169,29 @@ describe("purecloud-platform-client-v2 against the emulator", () => {
     expect((await outbound.getOutboundContactlists({ pageSize: 100 })).entities).toHaveLength(1);
     const error: unknown = await outbound.getOutboundContactlists({ pageSize: 500 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, code: "invalid.value" });
+  });
+
+  it("lists divisions with getAuthorizationDivisions: name as a search term, page numbers, Home", async () => {
+    const authorization = new platformClient.AuthorizationApi();
+    const found = await authorization.getAuthorizationDivisions({ name: "outsourcers" });
+    expect(found.entities?.map((d) => [d.name, d.homeDivision]).sort()).toEqual([
+      ["EU Outsourcers", false],
+      ["Outsourcers", false],
+    ]);
+    expect(found.entities?.find((d) => d.name === "EU Outsourcers")?.description).toBe("Lisbon");
+    const page = await authorization.getAuthorizationDivisions({ pageSize: 1, pageNumber: 3 });
+    expect(page).toMatchObject({ total: 3, pageCount: 3, pageNumber: 3, pageSize: 1 });
+    const home = await authorization.getAuthorizationDivisions({ name: "Home" });
+    expect(home.entities).toEqual([
+      expect.objectContaining({ name: "Home", homeDivision: true, description: expect.any(String) }),
+    ]);
+    const [one] = home.entities ?? [];
+    const byId = await authorization.getAuthorizationDivision(one?.id ?? "");
+    expect(byId).toMatchObject({
+      id: one?.id,
+      name: "Home",
+      selfUri: `/api/v2/authorization/divisions/${one?.id}`,
+    });
   });
 
   it("finds users and groups with postUsersSearch and postGroupsSearch", async () => {

@@ -2,6 +2,7 @@ import {
   DEFAULTS,
   FIND_ACTIONS,
   FLOW_FIELDS,
+  FLOW_SETTINGS,
   NAMED_BY_KEY,
   VALUE_FORMS,
   WRAPPERS,
@@ -41,6 +42,12 @@ export function collectReferences(body: unknown, rootKey: string, inQueueType: s
       for (const r of t ? expressionReferences(t) : []) add({ ...r, path });
       return;
     }
+    const setting = keys.length === 0 ? FLOW_SETTINGS.get(key) : undefined;
+    if (setting) {
+      const name = text(value);
+      if (name !== undefined) add({ kind: setting, name, path });
+      return;
+    }
     if (!isObj(value)) return;
     if (key === "lit") {
       const name = text(value.name);
@@ -50,7 +57,7 @@ export function collectReferences(body: unknown, rootKey: string, inQueueType: s
       const kind: EmuReferenceKind | undefined = prompt
         ? "userPrompt"
         : kindKey
-          ? NAMED_BY_KEY[kindKey]
+          ? NAMED_BY_KEY.get(kindKey)
           : undefined;
       if (!kind) return;
       const ref: EmuReference = { kind, name: prompt ? name.slice(7) : name, path: `${path}.name` };
@@ -62,7 +69,7 @@ export function collectReferences(body: unknown, rootKey: string, inQueueType: s
       return add(ref);
     }
     if (key === "findName") {
-      const kind = FIND_ACTIONS[keys.at(-1) ?? ""];
+      const kind = FIND_ACTIONS.get(keys.at(-1) ?? "");
       const name = text(value.lit);
       if (kind && name !== undefined) add({ kind, name, path: `${path}.lit` });
       return;

@@ -21,6 +21,7 @@ export const EmuReferenceKindSchema = z.enum([
   "language",
   "user",
   "group",
+  "division",
 ]);
 /** A kind of object a flow can reference. */
 export type EmuReferenceKind = z.infer<typeof EmuReferenceKindSchema>;

@@ -61,9 +61,10 @@ const listFlows: ApiHandler = (ctx) => {
     if (!LOWER_TYPES.has(t)) throw badRequest(`Invalid value for type: '${t}'`, "invalid.value");
   }
   const wanted = new Set(types.map((t) => t.toUpperCase()));
-  // Every emulated flow lives in the org's Home division.
-  const divisions = readList(q, "divisionId");
-  if (divisions.length > 0 && !divisions.includes(ctx.org.homeDivisionId)) return listing(ctx, []);
+  // A flow lives in the division its last import named (the Home division when it named none).
+  const divisions = new Set(readList(q, "divisionId"));
+  const inDivision = (f: { divisionId?: string }): boolean =>
+    divisions.size === 0 || divisions.has(f.divisionId ?? ctx.org.homeDivisionId);
   const name = q.get("name");
   const description = q.get("description");
   const either = q.get("nameOrDescription");
@@ -72,6 +73,7 @@ const listFlows: ApiHandler = (ctx) => {
   const flows = all.filter(
     (f) =>
       (includeDeleted || !f.deleted) &&
+      inDivision(f) &&
       (wanted.size === 0 || wanted.has(f.type)) &&
       contains(f.name, name) &&
       contains(f.description, description) &&

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArchyFlow } from "../../../src/flowset/archy.js";
-import { getToken, importYaml, startTestEmulator, type TestEmulator } from "../../helpers/emulator.js";
+import {
+  apiCaller,
+  getToken,
+  importYaml,
+  startTestEmulator,
+  type TestEmulator,
+} from "../../helpers/emulator.js";
 import { DEV_CLIENT, twoOrgSeed } from "../../helpers/seeds.js";
 
 const QUEUE_ID = "6f0c3c1e-8a7b-4d55-9b7e-2b1a4f0e9d11";
@@ -44,7 +50,7 @@ describe("the import job's own reference resolver", () => {
 
   it("fails the job on a FindQueueById literal id (which the extractor now reports too, by id)", async () => {
     const yaml = flowYaml("Unknown queue id", `FindQueueById("${QUEUE_ID}")`);
-    expect(parseArchyFlow(yaml).references).toEqual([
+    expect(parseArchyFlow(yaml).references.filter((r) => r.kind !== "division")).toEqual([
       expect.objectContaining({ byId: true, name: QUEUE_ID }),
     ]);
     const done = await importYaml(emu.url, token, yaml);
@@ -56,18 +62,50 @@ describe("the import job's own reference resolver", () => {
     ]);
   });
 
-  it.each([["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"]])(
-    "fails the job on %s the extractor does not know",
-    async (_what, expression, named) => {
-      const yaml = flowYaml(`Unknown ref ${named}`, expression);
-      expect(parseArchyFlow(yaml).references).toEqual([]); // the promoter would not have warned
-      const done = await importYaml(emu.url, token, yaml);
-      expect(done.status).toBe("Failure");
-      expect(done.messages?.map((m) => m.text)).toEqual([
-        expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
-      ]);
-    },
-  );
+  it.each([
+    ["a FindUser literal name", 'FindUser("Nobody Here")', "user 'Nobody Here'"],
+    ["a FindScheduleById literal id", `FindScheduleById("${QUEUE_ID}")`, `schedule with id '${QUEUE_ID}'`],
+  ])("fails the job on %s the extractor does not know", async (_what, expression, named) => {
+    const yaml = flowYaml(`Unknown ref ${named}`, expression);
+    // The promoter would not have warned (its only reference is the flow's division, Home).
+    expect(parseArchyFlow(yaml).references.map((r) => r.kind)).toEqual(["division"]);
+    const done = await importYaml(emu.url, token, yaml);
+    expect(done.status).toBe("Failure");
+    expect(done.messages?.map((m) => m.text)).toEqual([
+      expect.stringContaining(`Unable to resolve the ${named} referenced at inboundCall.tasks[0]`),
+    ]);
+  });
+
+  it("fails the job on a division the org does not have, and publishes into one it has", async () => {
+    const yaml = flowYaml("In a division", "ToQueue(NOT_SET)").replace(
+      "division: Home",
+      "division: Outsourcers",
+    );
+    const done = await importYaml(emu.url, token, yaml);
+    expect(done.status).toBe("Failure");
+    expect(done.messages?.map((m) => m.text)).toEqual([
+      expect.stringContaining(
+        "Unable to resolve the division 'Outsourcers' referenced at inboundCall.division",
+      ),
+    ]);
+    const [added] = await emu.admin.addObjects("dev", { divisions: [{ name: "Outsourcers" }] });
+    const done2 = await importYaml(emu.url, token, yaml);
+    expect(done2).toMatchObject({ status: "Success" });
+    // The flow now lives in that division, and the flow listing's divisionId filter says so.
+    const api = apiCaller(emu.url, token);
+    const flow = await api("GET", `/api/v2/flows/${done2.flow?.id ?? ""}`);
+    expect(flow.body).toMatchObject({
+      division: {
+        id: added?.id,
+        name: "Outsourcers",
+        selfUri: `/api/v2/authorization/divisions/${added?.id}`,
+      },
+    });
+    const inIt = await api("GET", `/api/v2/flows?divisionId=${added?.id ?? ""}`);
+    expect((inIt.body as { entities: Array<{ name: string }> }).entities.map((f) => f.name)).toEqual([
+      "In a division",
+    ]);
+  });
 
   it("publishes once the object with that id exists in the org", async () => {
     await emu.admin.addObjects("dev", { queues: [{ id: QUEUE_ID, name: "By Id" }] });

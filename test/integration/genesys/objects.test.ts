@@ -10,7 +10,7 @@ import {
 } from "../../helpers/seeds.js";
 import { EmulatorFixture } from "./fixture.js";
 
-/** One object per kind, as seeded (twoOrgSeed's shared objects plus a user and a group). */
+/** One object per kind, as seeded (twoOrgSeed's shared objects plus a user and a group; every org has Home). */
 const BY_KIND: Array<[Exclude<ReferenceKind, "flow">, string]> = [
   ["queue", "Support"],
   ["dataAction", "Lookup Account"],
@@ -26,6 +26,7 @@ const BY_KIND: Array<[Exclude<ReferenceKind, "flow">, string]> = [
   ["language", "English"],
   ["user", "Jane Agent"],
   ["group", "Supervisors"],
+  ["division", "Home"],
 ];
 
 describe("GenesysClient org objects and dependencies", () => {

@@ -60,6 +60,7 @@ describe("parseArchyFlow", () => {
       [r.kind, r.category ? `${r.category}/${r.name}` : r.name, r.flowType ?? "-", r.line].join(" | "),
     );
     expect(refs).toEqual([
+      "division | Home | - | 4",
       "queue | Email Support | - | 28",
       "flow | Email Waiting | INQUEUEEMAIL | 30",
       "flow | Shared Greeting | COMMONMODULE | 34",
@@ -74,9 +75,26 @@ describe("parseArchyFlow", () => {
       "userPrompt | Welcome_Email | - | 89",
       "dataAction | Web Services/Lookup Account | - | 95",
     ]);
-    expect(flow.references[1]?.path).toBe(
+    expect(flow.references[2]?.path).toBe(
       "inboundEmail.states[0].state.actions[0].transferToAcd.inQueueFlow.name",
     );
+  });
+
+  it("reports the flow's own division (top level only) as a division reference", () => {
+    const flow = parseArchyFlow(
+      [
+        "inboundCall:",
+        "  name: Main",
+        "  division: Sales Division",
+        "  settingsErrorHandling:",
+        "    division: Not A Setting Archy Reads",
+        "",
+      ].join("\n"),
+      "flows/main.yaml",
+    );
+    expect(flow.references).toEqual([
+      { kind: "division", name: "Sales Division", line: 3, path: "inboundCall.division" },
+    ]);
   });
 
   it("de-duplicates references by kind, category, name and flow type", () => {

@@ -76,6 +76,7 @@ describe.skipIf(!CORPUS_PRESENT)(TITLE, () => {
     expect(external).toEqual([
       "dataAction Get Parked Call",
       "dataAction Pick Up Parked Call",
+      "division Home",
       "queue Call Park",
     ]);
   });
@@ -152,6 +153,7 @@ describe.skipIf(!CORPUS_PRESENT)(TITLE, () => {
     });
     expect(names(kb)).toEqual([["DevOpsKnowledgeChatBot"], ["DevOpsKnowledgeInbound"]]);
     expect(kb.external.map((e) => `${e.reference.kind} ${e.reference.name}`)).toEqual([
+      "division New Home",
       "knowledgeBase DevOpsKnowledgeBase",
     ]);
   });

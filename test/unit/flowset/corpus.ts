@@ -67,3 +67,15 @@ export function loadCorpusFlow(file: string, overrides: Record<string, string> =
   expect(rendered.findings).toEqual([]);
   return parseArchyFlow(rendered.text, file);
 }
+
+/**
+ * The `division:` a corpus file sets for its flow (rendered with {@link sampleValue}), read from the
+ * text line by line, not through the parser: every corpus flow sets it as a plain line directly under
+ * the top-level flow key (2 or 4 spaces in), and the parser must report it as a `division` reference.
+ */
+export function corpusDivision(file: string): string | undefined {
+  const line = /^ {2,4}division: *(.*?) *$/m.exec(corpusText(file))?.[1];
+  if (line === undefined) return undefined;
+  const unquoted = /^(["'])(.*)\1$/.exec(line)?.[2] ?? line;
+  return withSampleValues(unquoted);
+}

@@ -23,4 +23,41 @@ describe("values inside expression string literals", () => {
     expect(lint(`'Append("Hi ", "{{greeting}}")'`, "Welcome")).toEqual([]);
     expect(lint(`'Append("Hi ", {{greeting}})'`, 'Flow.x + "y"')).toEqual([]);
   });
+
+  const blockFlow = (indicator: string, lines: string[], key = "exp"): string =>
+    [
+      "inboundCall:",
+      "  name: Main",
+      "  description:",
+      `    ${key}: ${indicator}`,
+      ...lines.map((l) => `      ${l}`),
+      "",
+    ].join("\n");
+  const lintBlock = (text: string, value: string): string[] =>
+    buildFlowSet({ files: [{ path: "f.yaml", text }], values: { greeting: value } })
+      .findings.filter((f) => f.code === "UnquotableValue")
+      .map((f) => `${f.line}:${f.field}`);
+
+  it.each([
+    ["literal block (exp: |)", "|"],
+    ["folded block (exp: >)", ">"],
+    ["block with a chomping indicator (exp: |-)", "|-"],
+  ])("refuses a quote or backslash in a value inside a string literal of a %s", (_name, indicator) => {
+    const text = blockFlow(indicator, ['Append("Hi ",', '  "{{greeting}}")']);
+    expect(lintBlock(text, 'Say "hi"')).toEqual(["6:greeting"]);
+    expect(lintBlock(text, "back\\slash")).toEqual(["6:greeting"]);
+    // A safe value renders into the block as is, and the expression reads back whole.
+    const set = buildFlowSet({ files: [{ path: "f.yaml", text }], values: { greeting: "Welcome" } });
+    expect(set.findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(set.flows[0]?.text).toContain('  "Welcome")');
+  });
+
+  it("leaves block values outside string literals, and blocks of other keys, alone", () => {
+    // Outside a string literal the value is expression code, not text inside quotes.
+    expect(lintBlock(blockFlow("|", ['Append("Hi ", {{greeting}})']), 'Flow.x + "y"')).toEqual([]);
+    // A quote earlier on another line closes before the placeholder.
+    expect(lintBlock(blockFlow("|", ['Append("Hi",', "  {{greeting}})"]), 'Flow.x + "y"')).toEqual([]);
+    // Not an expression: a `tts: |` block is plain text, where a quote is just a character.
+    expect(lintBlock(blockFlow("|", ['Say "{{greeting}}"'], "tts"), 'Say "hi"')).toEqual([]);
+  });
 });

@@ -112,6 +112,36 @@ describe("per-flow values in the manifest", () => {
     ]);
   });
 
+  it("names a key a flow uses that has a per-flow value here but no value in another environment", async () => {
+    const root = await tree({
+      "environments/dev.yaml": "values:\n  flow_name: Main\n",
+      "environments/prod.yaml": "values:\n  flow_name: Main\nsecretValues: [token]\n",
+      "environments/test.yaml": "values:\n  flow_name: Main\n  queue: Q TEST\n",
+      "flows/a.yaml": 'inboundCall:\n  name: "{{flow_name}}"\n  description: "{{queue}} {{token}}"\n',
+      "ivr-promoter.yaml": `${MANIFEST}flows:
+  flows/a.yaml:
+    environments:
+      dev: { values: { queue: Q DEV, token: t } }
+      prod: { values: { callback: Q CB } }
+`,
+    });
+    const layout = await loadRepoLayout(root, ".", "dev");
+    const set = buildFlowSet({ ...layout, environment: "dev", valuesFile: layout.environment.file });
+    expect(set.findings.filter((f) => f.severity === "error")).toEqual([]);
+    const gaps = set.findings.filter((f) => f.code === "UnknownKey" || f.code === "UnusedKey");
+    expect(gaps.map(formatFinding).sort()).toEqual([
+      'flows/a.yaml: warning UnknownKey: placeholder {{queue}} has a value in environment "dev" but none in environment "prod" (neither environments/prod.yaml nor the manifest\'s per-flow values for flows/a.yaml set it); promoting to "prod" would fail (field queue)',
+      'flows/a.yaml: warning UnknownKey: placeholder {{token}} has a value in environment "dev" but none in environment "test" (neither environments/test.yaml nor the manifest\'s per-flow values for flows/a.yaml set it); promoting to "test" would fail (field token)',
+      'ivr-promoter.yaml: warning UnusedKey: per-flow value "callback" for flows/a.yaml in environment "prod" is not used by that file (field flows.flows/a.yaml.environments.prod.values.callback)',
+    ]);
+    // The environment that lacks the value refuses it outright when it is the one rendered.
+    const prod = await loadRepoLayout(root, ".", "prod", { token: "s3cret" });
+    const prodSet = buildFlowSet({ ...prod, environment: "prod", valuesFile: prod.environment.file });
+    expect(prodSet.findings.filter((f) => f.severity === "error").map((f) => [f.code, f.field])).toEqual([
+      ["UnknownKey", "queue"],
+    ]);
+  });
+
   it("refuses per-flow values for an environment that does not exist", async () => {
     const root = await tree({
       ...files,

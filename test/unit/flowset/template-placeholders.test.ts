@@ -40,6 +40,51 @@ describe("Terraform templatefile() placeholders", () => {
     expect(set.flows[0]?.flow.name).toBe("Main");
   });
 
+  // templatefile() renders `$${x}` as a literal `${x}` (its escape), whatever x is.
+  const ESCAPED = [
+    "inboundCall:",
+    '  name: "${flow_name}"',
+    '  description: "Costs $${price} in ${queue}"',
+    "  initialGreeting:",
+    "    tts: Say $${queue} and $${not a key}",
+    "  settingsErrorHandling:",
+    "    exp: |",
+    '      Append("$${queue}", "${queue}")',
+    "",
+  ].join("\n");
+
+  it("renders $${x} as a literal ${x} where ${key} is substituted, and does not flag it", () => {
+    const set = buildFlowSet({
+      files: [{ path: "flows/a.yaml", text: ESCAPED }],
+      values,
+      placeholderSyntax: ["{{key}}", "${key}"],
+    });
+    expect(set.findings).toEqual([]);
+    const text = set.flows[0]?.text ?? "";
+    expect(text).toContain('description: "Costs ${price} in Sales"');
+    expect(text).toContain("tts: Say ${queue} and ${not a key}");
+    expect(text).toContain('Append("${queue}", "Sales")');
+    expect(text).not.toContain("$$");
+  });
+
+  it("does not report $${x} as a placeholder when ${key} is not a syntax of the repository", () => {
+    const set = buildFlowSet({ files: [{ path: "flows/a.yaml", text: ESCAPED }], values });
+    const unresolved = set.findings.filter((f) => f.code === "UnresolvedPlaceholder");
+    // Only the real ${key} placeholders (lines 2, 3 and 8), never the escaped ones.
+    expect(unresolved.map((f) => [f.line, f.field])).toEqual([
+      [2, "flow_name"],
+      [3, "queue"],
+      [8, "queue"],
+    ]);
+    // Without templatefile() nothing rewrites the text: `$${x}` stays as written.
+    const plain = buildFlowSet({
+      files: [{ path: "flows/b.yaml", text: 'inboundCall:\n  name: Main\n  description: "$${price}"\n' }],
+      values: {},
+    });
+    expect(plain.findings).toEqual([]);
+    expect(plain.flows[0]?.text).toContain('description: "$${price}"');
+  });
+
   it("the manifest defaults to {{key}} and accepts only the two syntaxes", () => {
     const base = { apiVersion: "ivr.promoter.dev/v1alpha1", kind: "FlowSet" };
     expect(FlowSetManifestSchema.parse(base).placeholderSyntax).toEqual(["{{key}}"]);
