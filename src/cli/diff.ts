@@ -14,7 +14,7 @@ import { renderPreviewText } from "../preview/render-text.js";
 import { GitRefNotFoundError, GitSource, checkFlowPath, openLocalRepo } from "../source/index.js";
 import { UsageError, parseCommandArgs, type Command, type CommandContext } from "./command.js";
 import { EXIT } from "./exit-codes.js";
-import { reporting } from "./failure.js";
+import { reporting, requestedOutput } from "./failure.js";
 import { preparePromotion } from "./promotion-args.js";
 import { colorEnabled } from "./style.js";
 import { TARGET_HELP, TARGET_OPTIONS } from "./target.js";
@@ -33,8 +33,8 @@ revisions:
   --head REV                default: the working tree, uncommitted changes included
   --env NAME                one environment (default: every environments/*.yaml of either revision)
 output:
-  --output text|markdown|json   text (colour on a terminal), a pull-request comment (within 65,536
-                            characters), or JSON (schemas/ivr-preview.schema.json)
+  -o, --output FORMAT       text (colour on a terminal), markdown (a pull-request comment within
+                            65,536 characters) or json (schemas/ivr-preview.schema.json)
 against an org (optional; needs --env, and the secret values IVR_SECRET_<KEY> the environment names):
 ${TARGET_HELP}
   --state-dir DIR, --prune, --lock-policy P, --cycle-policy P, --concurrency N   as for plan`;
@@ -46,7 +46,7 @@ const OPTIONS = {
   base: { type: "string" },
   head: { type: "string" },
   env: { type: "string" },
-  output: { type: "string", default: "text" },
+  output: { type: "string", short: "o", default: "text" },
   "state-dir": { type: "string" },
   prune: { type: "boolean", default: false },
   "lock-policy": { type: "string", default: "Fail" },
@@ -62,20 +62,23 @@ export const diffCommand: Command = {
   name: "diff",
   summary: "preview what a change does to each environment's flows (for pull requests)",
   async run(argv, ctx) {
-    const { values } = parse(argv);
-    if (values.help) {
-      ctx.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    const output = values.output;
-    if (output !== "text" && output !== "markdown" && output !== "json") {
-      throw new UsageError(`--output must be text, markdown or json, got '${output}'`);
-    }
-    const hasTarget = values.emulator !== undefined || values.region !== undefined;
-    if (hasTarget && values.env === undefined) {
-      throw new UsageError("a target org is one environment: give --env NAME with --emulator or --region");
-    }
-    return reporting(output, ctx, async () => {
+    // Parsed inside reporting(): a bad flag with --output json is still one JSON document on stdout.
+    return reporting(requestedOutput(argv), ctx, async () => {
+      const { values } = parse(argv);
+      if (values.help) {
+        ctx.stdout.write(`${HELP}\n`);
+        return 0;
+      }
+      const output = values.output;
+      if (output !== "text" && output !== "markdown" && output !== "json") {
+        throw new UsageError(`diff: --output must be text, markdown or json, got '${output}'`);
+      }
+      const hasTarget = values.emulator !== undefined || values.region !== undefined;
+      if (hasTarget && values.env === undefined) {
+        throw new UsageError(
+          "diff: a target org is one environment: give --env NAME with --emulator or --region",
+        );
+      }
       const { report, headDir } = await preview(values, ctx);
       if (hasTarget) {
         const env = report.environments.find((e) => e.environment === values.env);

@@ -37,6 +37,7 @@ let clean: TestRepo;
 let broken: TestRepo;
 let missingQueue: TestRepo;
 let capture: TestRepo;
+let changed: TestRepo;
 let noGit: string;
 let busy: Server;
 let busyPort: number;
@@ -53,6 +54,12 @@ beforeAll(async () => {
         "values:\n  support_queue: No Such Queue\n  sales_queue: Sales\n  billing_flow: Billing\n",
     }),
   );
+  // Two commits: the second changes a prod value, so `diff HEAD~1..HEAD` has a change to show.
+  changed = await makeRepo(layoutFiles());
+  await changed.commit({
+    "environments/prod.yaml":
+      "values:\n  support_queue: Sales\n  sales_queue: Sales\n  billing_flow: Billing\n",
+  });
   const envs = layoutFiles();
   capture = await makeRepo({ "environments/prod.yaml": envs["environments/prod.yaml"] ?? null });
   await capture.git.addConfig("user.name", "Matrix").addConfig("user.email", "matrix@example.com");
@@ -74,7 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   busy?.close();
   for (const e of emulators) await e.close();
-  for (const r of [clean, broken, missingQueue, capture]) await r?.cleanup();
+  for (const r of [clean, broken, missingQueue, capture, changed]) await r?.cleanup();
   await cluster?.stop();
   await rm(work, { recursive: true, force: true });
 });
@@ -188,6 +195,36 @@ const MATRIX: Record<string, Row> = {
       run: async () =>
         cli(["export", "--dir", capture.dir, "--env", "prod", "--flow", "Nope", ...target(await org())]),
       out: /ivr-promoter: ExportFailed: no published flow named 'Nope'/,
+    },
+    4: { na: INTERNAL },
+  },
+  diff: {
+    0: {
+      run: () => cli(["diff", "--dir", clean.dir, "--base", "HEAD", "--head", "HEAD"]),
+      out: /No changes\./,
+    },
+    1: {
+      run: () => cli(["diff", "--dir", changed.dir, "--base", "HEAD~1", "--head", "HEAD", "--env", "prod"]),
+      out: /changed/,
+    },
+    2: {
+      run: () => cli(["diff", "--dir", clean.dir, "--output", "yaml"]),
+      out: /diff: --output must be text, markdown or json, got 'yaml'/,
+    },
+    3: {
+      // A target is read only: the preflight verdict against the org fails on the missing queue.
+      run: async () =>
+        cli([
+          "diff",
+          "--dir",
+          missingQueue.dir,
+          "--base",
+          "HEAD",
+          "--head",
+          "HEAD",
+          ...flags(await org()).slice(2),
+        ]),
+      out: /No Such Queue/,
     },
     4: { na: INTERNAL },
   },

@@ -113,6 +113,20 @@ describe("--output json on failures", () => {
       "UsageError",
       /--lock-policy must be Fail or ForceUnlock/,
     ],
+    [
+      "diff: unknown flag",
+      () => ["diff", "--dir", repo.dir, "--output", "json", "--bsae", "main"],
+      2,
+      "UsageError",
+      /diff: Unknown option '--bsae'/,
+    ],
+    [
+      "diff: a target without --env",
+      () => ["diff", "--dir", repo.dir, "-o", "json", "--emulator", "http://127.0.0.1:1"],
+      2,
+      "UsageError",
+      /give --env NAME with --emulator/,
+    ],
     ["unknown command", () => ["pln", "--output", "json"], 2, "UsageError", /unknown command 'pln'/],
   ])("%s: one JSON error document, exit code in it", async (_name, argv, code, errorCode, message) => {
     const result = await spawnCli(argv(), env()).done;
