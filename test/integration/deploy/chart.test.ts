@@ -154,6 +154,7 @@ describe("helm template", () => {
     const alerts = Object.fromEntries((groups[0]?.rules ?? []).map((r) => [r.alert, r]));
     expect(Object.keys(alerts).sort()).toEqual([
       "IvrPromotionAwaitingApproval",
+      "IvrPromotionChangeWindowOverridden",
       "IvrPromotionNotReady",
       "IvrPromotionStalled",
       "IvrPromotionVerificationFailed",
@@ -168,6 +169,9 @@ describe("helm template", () => {
     expect(alerts.IvrPromotionAwaitingApproval?.expr).toContain("ivr_promoter_awaiting_approval");
     expect(alerts.IvrPromotionVerificationFailed?.expr).toContain("ivr_promoter_verification_failed");
     expect(alerts.IvrPromotionVerificationFailed?.for).toBe("0m");
+    expect(alerts.IvrPromotionChangeWindowOverridden?.expr).toContain(
+      "ivr_promoter_change_window_overrides_total",
+    );
     // Every metric an alert uses is one the operator exports (src/metrics.ts).
     const metricsSource = readFileSync(join(REPO_ROOT, "src/metrics.ts"), "utf8");
     for (const { expr } of Object.values(alerts)) {
@@ -182,7 +186,7 @@ describe("helm template", () => {
       (only(objects, "PrometheusRule").spec as { groups: unknown }).groups;
     const ok = await rulecheck(groupsOf(await helmTemplate({ values: ALL_ON })));
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/SUCCESS: 4 rules found/);
+    expect(ok.stdout).toMatch(/SUCCESS: 5 rules found/);
     // The check can fail: a broken extra rule is reported with its PromQL error.
     const broken = await helmTemplate({
       values: {
