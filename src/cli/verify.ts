@@ -2,8 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { VerificationSpecSchema, type VerificationSpec } from "../api/verification.js";
 import { PromoterError } from "../errors.js";
-import { flowKey, isWrite } from "../engine/model.js";
-import type { PromotionOutcome } from "../engine/promote.js";
+import { promotedFlows, type PromotionOutcome } from "../engine/promote.js";
 import type { JournalStore } from "../engine/journal.js";
 import type { GenesysPort } from "../engine/port.js";
 import type { AnalyticsPort } from "../engine/verify/figures.js";
@@ -97,21 +96,7 @@ export async function verifyPromotion(input: {
   text: boolean;
 }): Promise<{ message: string }> {
   const { spec, outcome, ctx } = input;
-  const now = new Map(outcome.inventory.map((e) => [flowKey(e.type, e.name), e]));
-  const flows = outcome.plan.actions.flatMap((a) => {
-    const entry = now.get(a.key);
-    if (!isWrite(a) || a.kind === "prune" || !entry) return [];
-    const previousVersion = a.current?.publishedVersion;
-    return [
-      {
-        type: a.type,
-        name: a.name,
-        id: entry.id,
-        version: entry.publishedVersion,
-        ...(previousVersion ? { previousVersion } : {}),
-      },
-    ];
-  });
+  const flows = promotedFlows(outcome);
   const state = startVerification({ spec, revision: input.revision, flows, now: new Date() });
   if (state.flows.length === 0) {
     await input.journal.clear();

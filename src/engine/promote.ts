@@ -257,3 +257,24 @@ function ignored(req: PromotionRequest): (detail: string) => void {
     req.onJournalIgnored?.(detail);
   };
 }
+
+/** A flow a promotion wrote: the version it publishes now and, for an update, the one it replaced. */
+export interface PromotedFlow {
+  type: string;
+  name: string;
+  id: string;
+  version: string;
+  previousVersion?: string;
+}
+
+/** The flows `outcome` created or updated (prunes aside), each with its new and previous version. */
+export function promotedFlows(outcome: PromotionOutcome): PromotedFlow[] {
+  const now = new Map(outcome.inventory.map((e) => [flowKey(e.type, e.name), e]));
+  return outcome.plan.actions.flatMap((a) => {
+    const entry = now.get(a.key);
+    if (!isWrite(a) || a.kind === "prune" || !entry) return [];
+    const previousVersion = a.current?.publishedVersion;
+    const flow: PromotedFlow = { type: a.type, name: a.name, id: entry.id, version: entry.publishedVersion };
+    return [previousVersion ? { ...flow, previousVersion } : flow];
+  });
+}

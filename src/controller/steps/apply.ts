@@ -4,7 +4,13 @@ import type { ApplyEvent } from "../../engine/apply.js";
 import { ApplyFailedError, PlanChangedError } from "../../engine/errors.js";
 import { flowKey, isWrite, type Plan, type PlanSummary } from "../../engine/model.js";
 import type { GenesysPort } from "../../engine/port.js";
-import { planPromotion, promote, type PromotionRequest } from "../../engine/promote.js";
+import {
+  planPromotion,
+  promote,
+  promotedFlows,
+  type PromotedFlow,
+  type PromotionRequest,
+} from "../../engine/promote.js";
 import type { Metrics } from "../../metrics.js";
 import { oneLine } from "../../redact.js";
 import { shortPlanHash, shortRevision } from "../revision.js";
@@ -33,7 +39,7 @@ export interface ApplyStepResult {
   /** Flows published outside Git since our last apply (and put back by this one). */
   drifted?: Array<{ flow: string; detail: string }>;
   /** The flows this apply wrote, with the version each now publishes and the one it replaced. */
-  promoted?: Array<{ type: string; name: string; id: string; version: string; previousVersion?: string }>;
+  promoted?: PromotedFlow[];
   /** The plan held for approval, when the outcome is AwaitingApproval (the preview step shows it). */
   heldPlan?: Plan;
 }
@@ -128,21 +134,7 @@ async function apply(input: ApplyStepInput, approvedHash: string | undefined): P
         flows: written,
       });
     }
-    const now = new Map(outcome.inventory.map((e) => [flowKey(e.type, e.name), e]));
-    const promoted = outcome.plan.actions.flatMap((a) => {
-      const entry = now.get(a.key);
-      if (!isWrite(a) || a.kind === "prune" || !entry) return [];
-      const previousVersion = a.current?.publishedVersion ?? undefined;
-      return [
-        {
-          type: a.type,
-          name: a.name,
-          id: entry.id,
-          version: entry.publishedVersion,
-          ...(previousVersion ? { previousVersion } : {}),
-        },
-      ];
-    });
+    const promoted = promotedFlows(outcome);
     return { outcome: { state: "Ready", reason: Reason.Succeeded, message }, written, drifted, promoted };
   } catch (err) {
     if (err instanceof ApplyFailedError) {
