@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { canonical } from "../test/helpers/org-content.js";
 import type { EmulatorSeed, OrgSeed } from "../src/emulator/index.js";
 import type { ApplyEvent } from "../src/engine/apply.js";
 import { MemoryJournalStore } from "../src/engine/journal.js";
@@ -275,7 +276,8 @@ export async function orgFlows(
   return {
     live: live.length,
     published: live.filter((f) => f.publishedVersion).length,
-    byName: new Map(live.map((f) => [f.name, f.publishedVersion])),
+    // Content, not version ids: a rollback by re-import publishes the pre-run content under a new version.
+    byName: new Map(live.map((f) => [f.name, f.publishedYaml === null ? null : canonical(f.publishedYaml)])),
   };
 }
 
