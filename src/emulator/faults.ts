@@ -1,18 +1,7 @@
 import type { ApiError } from "./errors.js";
 import { genericError, tooManyRequests } from "./errors.js";
+import { seededRandom } from "./random.js";
 import type { Faults } from "./seed.js";
-
-/** mulberry32: a tiny seeded PRNG, so `randomSeed` makes an error-rate run repeatable. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The live fault switches of one org. Counted faults (bursts, storms) count down in place, so

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FlowRecord } from "./flow-store.js";
+import { seededRandom } from "./random.js";
 
 /**
  * The emulator's call traffic: per org, calls arrive at the flow version published at the moment of
@@ -140,7 +141,13 @@ export class TrafficModel {
         if (start >= end) break;
         const version = versionAt(flow, start, this.epoch);
         if (version === undefined) continue;
-        yield makeCall(flow, version, start, this.profile(flow, version), seeded(flowSeed ^ hash(String(i))));
+        yield makeCall(
+          flow,
+          version,
+          start,
+          this.profile(flow, version),
+          seededRandom(flowSeed ^ hash(String(i))),
+        );
       }
     }
   }
@@ -245,16 +252,4 @@ function hash(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
